@@ -7,6 +7,36 @@
  * @packageDocumentation
  */
 
+export { type BackendOptions, backendDefaults } from './backend/backend-options.js';
+export { getDefaultBackend, setDefaultBackend } from './backend/default-backend.js';
+export {
+  InProcessBackend,
+  type InProcessBackendOptions,
+  inProcessDefaults,
+} from './backend/in-process-backend.js';
+export { InlineBackend, type InlineBackendOptions } from './backend/inline-backend.js';
+export type {
+  BackendShutdownOptions,
+  BackendShutdownReport,
+  BackendState,
+  BackendStats,
+  BackendTask,
+  FailedTaskInfo,
+  HandlerContext,
+  HandlerRegistration,
+  StragglerInfo,
+  SubmitResult,
+  TaskBackend,
+  TaskExecutor,
+  TaskHandler,
+  TaskSpec,
+} from './backend/task-backend.js';
+export {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  MAX_PAYLOAD_DEPTH,
+  type ValidatePayloadOptions,
+  validatePayload,
+} from './backend/validate-payload.js';
 export {
   CancelReason,
   type CancelReasonInput,
@@ -14,20 +44,63 @@ export {
 } from './cancel/cancel-reason.js';
 export { type CancelRegistration, CancelToken } from './cancel/cancel-token.js';
 export {
+  BackendNotStartedError,
+  BackendShutDownError,
   CancelledError,
   CriticalTaskError,
+  DuplicateTaskIdError,
   type ErrorCode,
   errorCodes,
   HandleLeakedError,
   InvalidArgumentError,
+  InvalidPayloadError,
   NonErrorThrownError,
+  PayloadTooLargeError,
+  QueueFullError,
   RestartIntensityError,
   ScopeClosedError,
+  ShutdownStartedError,
   SupervisorStoppedError,
+  TasksAbandonedError,
   TimeoutError,
   toError,
+  UnknownTaskTypeError,
   WardenError,
 } from './errors.js';
+export { getDefaultRuntime, setDefaultRuntime } from './lifecycle/default-runtime.js';
+export { failFast, failFastFn } from './lifecycle/fail-fast.js';
+export { Runtime } from './lifecycle/runtime.js';
+export {
+  type FailFastOptions,
+  type FatalOptions,
+  type RuntimeHealth,
+  type RuntimeOptions,
+  type RuntimeShutdownOptions,
+  type RuntimeState,
+  runtimeDefaults,
+  type ShutdownHookOptions,
+  type ShutdownHookRegistration,
+} from './lifecycle/runtime-options.js';
+export {
+  SHUTDOWN_BUDGET,
+  type ShutdownHook,
+  type ShutdownHookContext,
+} from './lifecycle/shutdown-phases.js';
+export type {
+  FailedTask,
+  FatalFailure,
+  FatalSource,
+  ShutdownHookResult,
+  ShutdownOutcome,
+  ShutdownPhase,
+  ShutdownReport,
+  UnfinishedTask,
+} from './lifecycle/shutdown-report.js';
+export {
+  type SignalHandlerOptions,
+  signalExitCode,
+  signalHandlerDefaults,
+} from './lifecycle/signals.js';
 export {
   type ConsoleLoggerOptions,
   createConsoleLogger,
@@ -46,6 +119,20 @@ export {
   type SpawnOptions,
   type TaskFn,
 } from './task/scope.js';
+export {
+  type BackoffOptions,
+  type ChildInfo,
+  type ChildSpec,
+  type ChildStatus,
+  type RestartIntensityOptions,
+  type RestartStrategy,
+  type RestartType,
+  type StopReport,
+  Supervisor,
+  type SupervisorOptions,
+  type SupervisorStatus,
+  supervisorDefaults,
+} from './task/supervisor.js';
 export { Task, type TaskStatus } from './task/task.js';
 export {
   type ShieldOptions,

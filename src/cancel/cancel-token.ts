@@ -20,6 +20,30 @@ const NO_REGISTRATION: CancelRegistration = {
   [Symbol.dispose]() {},
 };
 
+// One listener is stored as is; an array is made only for a second one. Most tokens (a task's)
+// have zero or one listener, and a registration is a small object with prototype methods rather
+// than closures: both keep the per-task cost of the tree low.
+class Registration implements CancelRegistration {
+  private _token: CancelToken | undefined;
+  private readonly _listener: Listener;
+
+  constructor(token: CancelToken, listener: Listener) {
+    this._token = token;
+    this._listener = listener;
+  }
+
+  dispose(): void {
+    const token = this._token;
+    if (token === undefined) return;
+    this._token = undefined;
+    token._removeListener(this._listener);
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
 /**
  * A node in a cancellation tree (tokio-util's `CancellationToken`, Dynamo's parent/child tokens).
  *
@@ -60,7 +84,7 @@ export class CancelToken {
   private _prev: CancelToken | null = null;
   private _next: CancelToken | null = null;
   private _reason: CancelReason | undefined = undefined;
-  private _listeners: Listener[] | undefined = undefined;
+  private _listeners: Listener | Listener[] | undefined = undefined;
   private _controller: AbortController | undefined = undefined;
   private _cancelled: Promise<CancelReason> | undefined = undefined;
 
@@ -119,25 +143,32 @@ export class CancelToken {
     if (this._reason !== undefined) return false;
     const resolved = toReason(reason);
     this._unlink();
-    // Mark the whole subtree first, so every listener sees a consistently cancelled tree.
-    const marked: CancelToken[] = [];
-    const stack: CancelToken[] = [this];
-    while (stack.length > 0) {
-      const node = stack.pop() as CancelToken;
-      node._reason = resolved;
-      marked.push(node);
-      let child = node._firstChild;
+    // Mark the whole subtree first, so every listener sees a consistently cancelled tree. The
+    // walk is breadth-first and allocates nothing: each node's list of children is appended to
+    // a work list threaded through the `_next` links, which the dismantled tree no longer needs.
+    // (A linked child is never already cancelled: cancelling or disposing a token unlinks it.)
+    this._reason = resolved;
+    let tail: CancelToken = this;
+    for (let node: CancelToken | null = this; node !== null; node = node._next) {
+      const first: CancelToken | null = node._firstChild;
+      if (first === null) continue;
       node._firstChild = null;
-      while (child !== null) {
-        const next = child._next;
+      tail._next = first;
+      for (let child: CancelToken | null = first; child !== null; child = child._next) {
+        child._reason = resolved;
         child._parent = null;
         child._prev = null;
-        child._next = null;
-        if (child._reason === undefined) stack.push(child);
-        child = next;
+        tail = child;
       }
     }
-    for (const node of marked) node._notify(resolved);
+    // Then notify in the same order (parents before children), unthreading the list.
+    let node: CancelToken | null = this;
+    while (node !== null) {
+      const next: CancelToken | null = node._next;
+      node._next = null;
+      node._notify(resolved);
+      node = next;
+    }
     return true;
   }
 
@@ -153,15 +184,8 @@ export class CancelToken {
       listener(this._reason);
       return NO_REGISTRATION;
     }
-    if (this._listeners === undefined) this._listeners = [listener];
-    else this._listeners.push(listener);
-    const remove = (): void => {
-      const listeners = this._listeners;
-      if (listeners === undefined) return;
-      const index = listeners.indexOf(listener);
-      if (index !== -1) listeners.splice(index, 1);
-    };
-    return { dispose: remove, [Symbol.dispose]: remove };
+    this._addListener(listener);
+    return new Registration(this, listener);
   }
 
   /** A promise that resolves with the reason once this token is cancelled (never rejects). */
@@ -171,7 +195,7 @@ export class CancelToken {
         this._cancelled = Promise.resolve(this._reason);
       } else {
         this._cancelled = new Promise((resolve) => {
-          this.onCancel(resolve);
+          this._addListener(resolve);
         });
       }
     }
@@ -233,6 +257,26 @@ export class CancelToken {
     return token;
   }
 
+  /** @internal Add a listener to a token that is not cancelled, without a registration. */
+  _addListener(listener: Listener): void {
+    const listeners = this._listeners;
+    if (listeners === undefined) this._listeners = listener;
+    else if (typeof listeners === 'function') this._listeners = [listeners, listener];
+    else listeners.push(listener);
+  }
+
+  /** @internal Remove one registration of `listener`; nothing once the token is cancelled. */
+  _removeListener(listener: Listener): void {
+    const listeners = this._listeners;
+    if (listeners === undefined) return;
+    if (typeof listeners === 'function') {
+      if (listeners === listener) this._listeners = undefined;
+      return;
+    }
+    const index = listeners.indexOf(listener);
+    if (index !== -1) listeners.splice(index, 1);
+  }
+
   private _unlink(): void {
     const parent = this._parent;
     if (parent === null) return;
@@ -249,15 +293,22 @@ export class CancelToken {
     this._listeners = undefined;
     if (this._controller !== undefined) this._controller.abort(new CancelledError(reason));
     if (listeners === undefined) return;
-    for (const listener of listeners) {
-      try {
-        listener(reason);
-      } catch (error) {
-        process.nextTick(() => {
-          throw error;
-        });
-      }
+    if (typeof listeners === 'function') {
+      callListener(listeners, reason);
+      return;
     }
+    for (const listener of listeners) callListener(listener, reason);
+  }
+}
+
+// A listener that throws does not stop the others; its error is re-thrown on the next tick.
+function callListener(listener: Listener, reason: CancelReason): void {
+  try {
+    listener(reason);
+  } catch (error) {
+    process.nextTick(() => {
+      throw error;
+    });
   }
 }
 

@@ -37,7 +37,8 @@ interface LeakRecord {
 // A handle that is collected neither joined nor detached is Rust's "dropped without detach":
 // Dynamo panics; JavaScript has no drop, so the collector tells us and we report it loudly.
 const leaks = new FinalizationRegistry<LeakRecord>((record) => {
-  const site = record.site.stack?.split('\n').slice(2).join('\n').trim();
+  // Drop the first frame's own "at ", as the message already says "spawned at".
+  const site = record.site.stack?.split('\n').slice(2).join('\n').trim().replace(/^at /, '');
   const error = new HandleLeakedError(record.description, site);
   (record.logger ?? createConsoleLogger()).error({ err: error }, error.message);
   process.emitWarning(error);

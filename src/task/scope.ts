@@ -210,12 +210,16 @@ export class Scope implements TaskOwner, AsyncDisposable {
   close(): Promise<void> {
     if (this._closed === undefined) {
       this._closing = true;
-      this._closed = new Promise<void>((resolve) => {
-        if (this._running === 0) resolve();
-        else this._idle = resolve;
-      }).then(() => this._finish());
+      this._closed = this._whenIdle().then(() => this._finish());
     }
     return this._closed;
+  }
+
+  private _whenIdle(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (this._running === 0) resolve();
+      else this._idle = resolve;
+    });
   }
 
   /** Cancel whatever is still running, then {@link Scope.close}. Used by `await using`. */
@@ -255,7 +259,10 @@ export class Scope implements TaskOwner, AsyncDisposable {
     }
   }
 
-  private _finish(): void {
+  private _finish(): void | Promise<void> {
+    // A task spawned between going idle and this callback (spawning while closing is allowed)
+    // must be waited for too.
+    if (this._running > 0) return this._whenIdle().then(() => this._finish());
     this._finished = true;
     this.token.dispose();
     const failures = this._failures;

@@ -6,7 +6,7 @@
 
 import { CancelReason, type CancelReasonInput } from '../cancel/cancel-reason.js';
 import type { CancelToken } from '../cancel/cancel-token.js';
-import { type Outcome, rejectionOutcome } from './internal/outcome.js';
+import { rejectionOutcome, type Unsuccessful } from './internal/outcome.js';
 
 /** Where a task is in its life. Only `running` ever changes. */
 export type TaskStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -18,6 +18,52 @@ export interface TaskOwner {
 }
 
 let lastTaskId = 0;
+
+// A task's status as a small integer, indexing STATUS, plus a DETACHED flag bit: the outcome
+// lives in two fields of the task (`_state`, `_result`) instead of an object allocated per task.
+const RUNNING = 0;
+const SUCCEEDED = 1;
+const FAILED = 2;
+const CANCELLED = 3;
+const STATUS_MASK = 3;
+const DETACHED = 4;
+const STATUS: readonly TaskStatus[] = ['running', 'succeeded', 'failed', 'cancelled'];
+
+/** State few tasks need (a timeout, a recorded spawn site), kept out of every task's fields. */
+interface TaskExtra {
+  site: Error | undefined;
+  timer: NodeJS.Timeout | undefined;
+  timedOutAfter: number | undefined;
+}
+
+// Reading the clock costs about as much as spawning a trivial task, so spawns share a reading:
+// it is taken again after 64 spawns, and after the current run of synchronous code (a
+// microtask clears it). Stored as milliseconds since CLOCK_BASE, a small integer that V8 keeps
+// unboxed, where a full `Date.now()` value would be a heap number per task.
+const CLOCK_BASE = Date.now();
+const SPAWNS_PER_READING = 64;
+let clockReading = 0;
+let readingsLeft = 0;
+// Not queueMicrotask: Node wraps each of its callbacks in an AsyncResource, a promise is cheaper.
+const settled = Promise.resolve();
+
+function clearClockReading(): void {
+  readingsLeft = 0;
+}
+
+function spawnTime(): number {
+  if (readingsLeft === 0) {
+    clockReading = Date.now() - CLOCK_BASE;
+    readingsLeft = SPAWNS_PER_READING;
+    void settled.then(clearClockReading);
+  }
+  readingsLeft--;
+  return clockReading;
+}
+
+// A resolver typed through a method, so it is bivariant in T: without it this private field would
+// make `Task<number>` unassignable to `Task<unknown>` (private members count in the comparison).
+type Resolve<T> = { bivariant(value: T): void }['bivariant'];
 
 /**
  * A handle on a task spawned in a {@link Scope}: its identity, its token, its status and
@@ -49,8 +95,6 @@ export class Task<T> implements PromiseLike<T> {
   readonly id: number;
   /** The task's cancellation token, a child of its scope's token. */
   readonly token: CancelToken;
-  /** `Date.now()` when the task was spawned. */
-  readonly startedAt: number;
   /** @internal links in the owner's list of running tasks */
   _prev: Task<unknown> | null = null;
   /** @internal */
@@ -58,12 +102,12 @@ export class Task<T> implements PromiseLike<T> {
 
   private readonly _name: string | undefined;
   private readonly _owner: TaskOwner;
-  private readonly _site: Error | undefined;
-  private _outcome: Outcome<T> | undefined = undefined;
-  private _timer: NodeJS.Timeout | undefined = undefined;
-  private _timedOutAfter: number | undefined = undefined;
-  private _waiters: Array<[(value: T) => void, (error: unknown) => void]> | undefined;
-  private _detached = false;
+  private readonly _startedAt: number;
+  private _state: number = RUNNING;
+  // The value of a succeeded task, the error of a failed or cancelled one.
+  private _result: unknown = undefined;
+  private _waiters: Array<[Resolve<T>, (error: unknown) => void]> | undefined;
+  private _extra: TaskExtra | undefined;
 
   /** @internal Tasks are made by {@link Scope.spawn}. */
   constructor(
@@ -76,8 +120,17 @@ export class Task<T> implements PromiseLike<T> {
     this._owner = owner;
     this.token = token;
     this._name = name;
-    this._site = site;
-    this.startedAt = Date.now();
+    this._extra =
+      site === undefined ? undefined : { site, timer: undefined, timedOutAfter: undefined };
+    this._startedAt = spawnTime();
+  }
+
+  /**
+   * When the task was spawned, in `Date.now()` milliseconds. Tasks spawned together (up to 64
+   * in one synchronous run of code) share one reading of the clock.
+   */
+  get startedAt(): number {
+    return CLOCK_BASE + this._startedAt;
   }
 
   /** The name given at spawn, or `task-<id>`. */
@@ -87,23 +140,23 @@ export class Task<T> implements PromiseLike<T> {
 
   /** `running` until the task ends, then its final status. */
   get status(): TaskStatus {
-    return this._outcome === undefined ? 'running' : this._outcome.status;
+    return STATUS[this._state & STATUS_MASK] as TaskStatus;
   }
 
   /** The error of a `failed` or `cancelled` task; otherwise `undefined`. */
   get error(): Error | undefined {
-    const outcome = this._outcome;
-    return outcome !== undefined && outcome.status !== 'succeeded' ? outcome.error : undefined;
+    const status = this._state & STATUS_MASK;
+    return status === FAILED || status === CANCELLED ? (this._result as Error) : undefined;
   }
 
   /** Where the task was spawned (a stack trace), when the scope records spawn sites. */
   get spawnSite(): string | undefined {
-    return this._site?.stack?.split('\n').slice(2).join('\n');
+    return this._extra?.site?.stack?.split('\n').slice(2).join('\n');
   }
 
   /** True once {@link Task.detach} was called. */
   get detached(): boolean {
-    return this._detached;
+    return (this._state & DETACHED) !== 0;
   }
 
   /**
@@ -119,11 +172,11 @@ export class Task<T> implements PromiseLike<T> {
    * {@link CancelledError} or a {@link TimeoutError}. May be called any number of times.
    */
   join(): Promise<T> {
-    const outcome = this._outcome;
-    if (outcome !== undefined) {
-      return outcome.status === 'succeeded'
-        ? Promise.resolve(outcome.value)
-        : Promise.reject(outcome.error);
+    const status = this._state & STATUS_MASK;
+    if (status !== RUNNING) {
+      return status === SUCCEEDED
+        ? Promise.resolve(this._result as T)
+        : Promise.reject(this._result as Error);
     }
     return new Promise<T>((resolve, reject) => {
       if (this._waiters === undefined) this._waiters = [[resolve, reject]];
@@ -137,7 +190,7 @@ export class Task<T> implements PromiseLike<T> {
    * Unlike tokio's `detach`, the task stays owned: its scope still cancels it and waits for it.
    */
   detach(): void {
-    this._detached = true;
+    this._state |= DETACHED;
   }
 
   // biome-ignore lint/suspicious/noThenProperty: a Task is deliberately awaitable.
@@ -151,8 +204,11 @@ export class Task<T> implements PromiseLike<T> {
   /** @internal Run `fn` as this task. Called once by the owner, right after construction. */
   _run(fn: (token: CancelToken) => T | PromiseLike<T>, timeoutMs: number | undefined): void {
     if (timeoutMs !== undefined) {
-      this._timer = setTimeout(() => {
-        this._timedOutAfter = timeoutMs;
+      const extra = this._extraState();
+      extra.timer = setTimeout(() => {
+        // Already cancelled (by its scope, say): that reason stands; this is not a timeout.
+        if (this.token.isCancelled) return;
+        extra.timedOutAfter = timeoutMs;
         this.token.cancel(CancelReason.timeout(timeoutMs));
       }, timeoutMs);
     }
@@ -160,25 +216,39 @@ export class Task<T> implements PromiseLike<T> {
     try {
       result = fn(this.token);
     } catch (error) {
-      this._settle(rejectionOutcome(error, this.token, this._timedOutAfter, this._what()));
+      this._rejected(error);
       return;
     }
     if (isThenable(result)) {
-      result.then(
-        (value) => this._resolved(value),
-        (error: unknown) =>
-          this._settle(rejectionOutcome(error, this.token, this._timedOutAfter, this._what())),
-      );
+      // Bound methods rather than arrow functions: smaller, and no closure context per task.
+      result.then(this._resolved.bind(this), this._rejected.bind(this));
     } else {
       this._resolved(result);
     }
   }
 
+  private _extraState(): TaskExtra {
+    if (this._extra === undefined) {
+      this._extra = { site: undefined, timer: undefined, timedOutAfter: undefined };
+    }
+    return this._extra;
+  }
+
+  private _rejected(error: unknown): void {
+    const timedOutAfter = this._extra?.timedOutAfter;
+    // The description is only used by a TimeoutError: build the string only then.
+    const what = timedOutAfter === undefined ? '' : this._what();
+    this._settleUnsuccessful(rejectionOutcome(error, this.token, timedOutAfter, what));
+  }
+
   private _resolved(value: T): void {
-    if (this._timedOutAfter !== undefined) {
-      this._settle(rejectionOutcome(undefined, this.token, this._timedOutAfter, this._what()));
+    const timedOutAfter = this._extra?.timedOutAfter;
+    if (timedOutAfter !== undefined) {
+      this._settleUnsuccessful(
+        rejectionOutcome(undefined, this.token, timedOutAfter, this._what()),
+      );
     } else {
-      this._settle({ status: 'succeeded', value });
+      this._settle(SUCCEEDED, value);
     }
   }
 
@@ -186,17 +256,23 @@ export class Task<T> implements PromiseLike<T> {
     return `Task '${this.name}'`;
   }
 
-  private _settle(outcome: Outcome<T>): void {
-    this._outcome = outcome;
-    if (this._timer !== undefined) clearTimeout(this._timer);
+  private _settleUnsuccessful(outcome: Unsuccessful): void {
+    this._settle(outcome.status === 'failed' ? FAILED : CANCELLED, outcome.error);
+  }
+
+  private _settle(state: number, result: unknown): void {
+    this._state = (this._state & DETACHED) | state;
+    this._result = result;
+    const extra = this._extra;
+    if (extra !== undefined && extra.timer !== undefined) clearTimeout(extra.timer);
     // The task is over: its token leaves the tree so long-lived parents hold nothing for it.
     this.token.dispose();
     const waiters = this._waiters;
     if (waiters !== undefined) {
       this._waiters = undefined;
       for (const [resolve, reject] of waiters) {
-        if (outcome.status === 'succeeded') resolve(outcome.value);
-        else reject(outcome.error);
+        if (state === SUCCEEDED) resolve(result as T);
+        else reject(result);
       }
     }
     this._owner.taskEnded(this as Task<unknown>);

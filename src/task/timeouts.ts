@@ -35,17 +35,28 @@ export interface WithTimeoutOptions {
  * const page = await withTimeout(5_000, (token) => fetch(url, { signal: token.signal }));
  * ```
  */
-export async function withTimeout<T>(
+export function withTimeout<T>(
   ms: number,
   fn: (token: CancelToken) => T | PromiseLike<T>,
   options: WithTimeoutOptions = {},
 ): Promise<T> {
+  // Validated here, outside the async body, so a bad argument throws at the call.
   validateTimeout('ms', ms);
   validateFunction('fn', fn);
   validateToken('options.token', options.token);
   const token = options.token === undefined ? new CancelToken() : options.token.child();
+  return runWithTimeout(ms, fn, token);
+}
+
+async function runWithTimeout<T>(
+  ms: number,
+  fn: (token: CancelToken) => T | PromiseLike<T>,
+  token: CancelToken,
+): Promise<T> {
   let timedOutAfter: number | undefined;
   const timer = setTimeout(() => {
+    // Already cancelled from outside: that cancellation stands; this is not a timeout.
+    if (token.isCancelled) return;
     timedOutAfter = ms;
     token.cancel(CancelReason.timeout(ms));
   }, ms);
@@ -120,7 +131,10 @@ export function shield<T>(
   options: ShieldOptions = {},
 ): Promise<T> {
   validateFunction('fn', fn);
-  if (options.timeout !== undefined) return withTimeout(options.timeout, fn);
+  if (options.timeout !== undefined) {
+    validateTimeout('options.timeout', options.timeout);
+    return withTimeout(options.timeout, fn);
+  }
   try {
     return Promise.resolve(fn(new CancelToken()));
   } catch (error) {

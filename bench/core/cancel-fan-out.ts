@@ -1,0 +1,229 @@
+// Cancellation fan-out: N tasks each wait on their own cancellation; one cancel at the root;
+// timed from that cancel until every task has settled. Setup (spawning the waiting tasks) is
+// not timed. The baseline is the floor: N async functions awaiting one shared promise that the
+// "cancel" resolves.
+
+import { setMaxListeners } from 'node:events';
+import { Effect, Fiber } from 'effect';
+import { run, spawn, suspend } from 'effection';
+import { CancelToken, Scope, sleep } from '../../src/index.js';
+import type { BenchCase, CaseResult, Check, Suite } from '../lib/harness.js';
+import { macrotask } from '../lib/heap.js';
+
+const bare: BenchCase = {
+  name: 'bare: await one promise',
+  note: 'N async fns each await one shared promise; cancel = resolve it; until Promise.all settles.',
+  async run(n, probe, clock) {
+    let release = (): void => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const waiter = async (): Promise<number> => {
+      await gate;
+      return 1;
+    };
+    const promises = new Array<Promise<number>>(n);
+    for (let i = 0; i < n; i++) promises[i] = waiter();
+    await macrotask();
+    probe.inFlight();
+    const watch = clock.start();
+    release();
+    await Promise.all(promises);
+    return watch.elapsed();
+  },
+};
+
+/** A task that owns an AbortController linked to the root signal, and waits for its abort. */
+async function abortControllerTask(root: AbortSignal): Promise<number> {
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(root.reason);
+  root.addEventListener('abort', onAbort, { once: true });
+  try {
+    await new Promise<never>((_, reject) => {
+      const signal = controller.signal;
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    });
+    return 1;
+  } catch {
+    return 0;
+  } finally {
+    root.removeEventListener('abort', onAbort);
+  }
+}
+
+const abortControllers: BenchCase = {
+  name: 'AbortController per task',
+  note: "each task: its own AbortController, aborted by a root signal 'abort' listener; the task awaits its own signal.",
+  async run(n, probe, clock) {
+    const root = new AbortController();
+    setMaxListeners(0, root.signal);
+    const promises = new Array<Promise<number>>(n);
+    for (let i = 0; i < n; i++) promises[i] = abortControllerTask(root.signal);
+    await macrotask();
+    probe.inFlight();
+    const watch = clock.start();
+    root.abort();
+    await Promise.all(promises);
+    return watch.elapsed();
+  },
+};
+
+async function abortSignalAnyTask(root: AbortSignal): Promise<number> {
+  const signal = AbortSignal.any([root]);
+  try {
+    await new Promise<never>((_, reject) => {
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    });
+    return 1;
+  } catch {
+    return 0;
+  }
+}
+
+const abortSignalAny: BenchCase = {
+  name: 'AbortSignal.any per task',
+  note: 'each task: AbortSignal.any([root]) and awaits its abort (for context: Node 20–24 leak there).',
+  async run(n, probe, clock) {
+    const root = new AbortController();
+    setMaxListeners(0, root.signal);
+    const promises = new Array<Promise<number>>(n);
+    for (let i = 0; i < n; i++) promises[i] = abortSignalAnyTask(root.signal);
+    await macrotask();
+    probe.inFlight();
+    const watch = clock.start();
+    root.abort();
+    await Promise.all(promises);
+    return watch.elapsed();
+  },
+};
+
+async function waitCancelled(token: CancelToken): Promise<number> {
+  await token.cancelled();
+  return 1;
+}
+
+async function sleepForever(token: CancelToken): Promise<void> {
+  await sleep(1e9, token);
+}
+
+const wardenCancelled: BenchCase = {
+  name: 'Warden: await token.cancelled()',
+  note: 'new Scope({ token: root }); N tasks await token.cancelled() and return; root.cancel(); until scope.close() settles.',
+  async run(n, probe, clock) {
+    const root = new CancelToken();
+    const scope = new Scope({ token: root });
+    for (let i = 0; i < n; i++) scope.spawn(waitCancelled);
+    await macrotask();
+    probe.inFlight();
+    const watch = clock.start();
+    root.cancel();
+    await scope.close();
+    return watch.elapsed();
+  },
+};
+
+const wardenSleep: BenchCase = {
+  name: 'Warden: sleep(1e9, token)',
+  note: 'as above, but each task is in sleep(1e9, token) (a timer each) and ends cancelled with a CancelledError.',
+  async run(n, probe, clock) {
+    const root = new CancelToken();
+    const scope = new Scope({ token: root });
+    for (let i = 0; i < n; i++) scope.spawn(sleepForever);
+    await macrotask();
+    probe.inFlight();
+    const watch = clock.start();
+    root.cancel();
+    await scope.close();
+    return watch.elapsed();
+  },
+};
+
+const EFFECTION_N = 20_000;
+
+const effection: BenchCase = {
+  name: 'effection halt',
+  n: EFFECTION_N,
+  note: 'run(): spawn N children that suspend(); task.halt() at the root; until it settles.',
+  async run(n, probe, clock) {
+    let ready = (): void => {};
+    const spawned = new Promise<void>((resolve) => {
+      ready = resolve;
+    });
+    const task = run(function* () {
+      for (let i = 0; i < n; i++) {
+        yield* spawn(function* () {
+          yield* suspend();
+        });
+      }
+      ready();
+      yield* suspend();
+    });
+    await spawned;
+    await macrotask();
+    probe.inFlight();
+    const watch = clock.start();
+    await task.halt();
+    return watch.elapsed();
+  },
+};
+
+const effect: BenchCase = {
+  name: 'effect interrupt',
+  note: 'runFork(gen: forkChild(Effect.never) N times); Fiber.interrupt(root fiber); until it settles.',
+  async run(n, probe, clock) {
+    let ready = (): void => {};
+    const spawned = new Promise<void>((resolve) => {
+      ready = resolve;
+    });
+    const fiber = Effect.runFork(
+      Effect.gen(function* () {
+        for (let i = 0; i < n; i++) yield* Effect.forkChild(Effect.never);
+        yield* Effect.sync(ready);
+        return yield* Effect.never;
+      }),
+    );
+    await spawned;
+    await macrotask();
+    probe.inFlight();
+    const watch = clock.start();
+    await Effect.runPromise(Fiber.interrupt(fiber));
+    return watch.elapsed();
+  },
+};
+
+function find(results: readonly CaseResult[], name: string): CaseResult {
+  const result = results.find((r) => r.name === name);
+  if (result === undefined) throw new Error(`no result for ${name}`);
+  return result;
+}
+
+const suite: Suite = {
+  name: 'core/cancel-fan-out',
+  title: 'one cancel at the root reaches N waiting tasks: ms from cancel to all settled',
+  n: 100_000,
+  cases: [bare, abortControllers, abortSignalAny, wardenCancelled, wardenSleep, effection, effect],
+  notes: [
+    'Setup (spawning the N waiting tasks) is not timed; the in-flight column is per waiting task.',
+  ],
+  checks(results): Check[] {
+    const checks: Check[] = [];
+    for (const name of [wardenCancelled.name, wardenSleep.name]) {
+      const result = find(results, name);
+      checks.push(
+        {
+          label: `${name}: fan-out of ${result.n.toLocaleString('en-US')} < 100 ms`,
+          pass: result.medianMs < 100,
+          detail: `${result.medianMs.toFixed(1)} ms`,
+        },
+        {
+          label: `${name}: retains no heap (< 1 MB after all rounds)`,
+          pass: result.retainedBytes < 1024 * 1024,
+          detail: `${(result.retainedBytes / 1024).toFixed(1)} KB`,
+        },
+      );
+    }
+    return checks;
+  },
+};
+
+export default suite;

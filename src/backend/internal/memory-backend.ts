@@ -1,0 +1,401 @@
+// What the in-memory backends share: handler routing, submit checks, the table of live tasks,
+// running a task as a Warden `Task`, failure reporting, counters, cancel, and the shutdown drain.
+// Subclasses decide only when an accepted task starts (inline: at once; in-process: when a
+// slot frees up).
+
+import { CancelReason, type CancelReasonInput } from '../../cancel/cancel-reason.js';
+import { CancelToken } from '../../cancel/cancel-token.js';
+import {
+  BackendNotStartedError,
+  BackendShutDownError,
+  DuplicateTaskIdError,
+  InvalidArgumentError,
+  TasksAbandonedError,
+  UnknownTaskTypeError,
+} from '../../errors.js';
+import { getDefaultRuntime } from '../../lifecycle/default-runtime.js';
+import type { ShutdownHookRegistration } from '../../lifecycle/runtime-options.js';
+import { createConsoleLogger, type Logger } from '../../observe/logger.js';
+import { validateTimeout } from '../../task/internal/validate.js';
+import { Task } from '../../task/task.js';
+import type { BackendOptions } from '../backend-options.js';
+import { HandlerRegistry, validateTaskType } from '../handler-registry.js';
+import type {
+  BackendShutdownOptions,
+  BackendShutdownReport,
+  BackendState,
+  BackendStats,
+  HandlerRegistration,
+  StragglerInfo,
+  SubmitResult,
+  TaskBackend,
+  TaskExecutor,
+  TaskHandler,
+  TaskSpec,
+} from '../task-backend.js';
+import { checkPayload } from '../validate-payload.js';
+import { logShutdownReport } from './shutdown-log.js';
+import { ENDED, type EntryHost, QUEUED, RUNNING, TaskEntry } from './task-entry.js';
+import { newTaskId } from './task-id.js';
+import {
+  type ResolvedBackendOptions,
+  resolveBackendOptions,
+  resolveShutdownOptions,
+  validateReason,
+  validateTaskId,
+} from './validate-task.js';
+
+/** @internal The shared core of {@link InlineBackend} and {@link InProcessBackend}. */
+export abstract class MemoryBackend implements TaskBackend, EntryHost {
+  /** A name for logs and errors. */
+  readonly name: string;
+
+  protected readonly _options: ResolvedBackendOptions;
+  protected readonly _logger: Logger;
+  /** Parent of every task token; cancelled when a shutdown runs out of time. */
+  protected readonly _token: CancelToken;
+  protected _state: BackendState = 'created';
+  protected _queued = 0;
+  protected _running = 0;
+
+  private readonly _registry = new HandlerRegistry();
+  /** Every queued or running task by id: O(1) `cancel` and exact duplicate checks. */
+  private readonly _live = new Map<string, TaskEntry>();
+  private _succeeded = 0;
+  private _failed = 0;
+  private _cancelled = 0;
+  private _submitted = 0;
+  private _idleWaiters: Array<() => void> | undefined = undefined;
+  private _shutdown: Promise<BackendShutdownReport> | undefined = undefined;
+  private _runtimeHook: ShutdownHookRegistration | undefined = undefined;
+
+  constructor(options: BackendOptions, defaultName: string) {
+    this._options = resolveBackendOptions(options, defaultName);
+    this.name = this._options.name;
+    this._logger = this._options.logger ?? createConsoleLogger();
+    this._token =
+      this._options.token === undefined ? new CancelToken() : this._options.token.child();
+  }
+
+  /** Where the backend is in its life: `created` → `started` → `stopping` → `stopped`. */
+  get state(): BackendState {
+    return this._state;
+  }
+
+  /**
+   * Register the handler for tasks of `type` (1–128 characters, no whitespace). Throws
+   * `InvalidArgumentError` if the type already has one. A task keeps the handler it was
+   * accepted with, even if the registration is disposed before it runs.
+   */
+  register<P = unknown>(type: string, handler: TaskHandler<P>): HandlerRegistration {
+    return this._registry.register(type, handler);
+  }
+
+  /** Set (or clear) the fallback that runs every task whose type has no handler. */
+  setExecutor(executor: TaskExecutor | undefined): void {
+    this._registry.setExecutor(executor);
+  }
+
+  /**
+   * Start taking tasks, and add the drain hook to the runtime (see `BackendOptions.runtime`).
+   * Idempotent; rejects with `BackendShutDownError` after a shutdown, and with the runtime's
+   * `ShutdownStartedError` if the runtime is already past its drain phase.
+   */
+  start(): Promise<void> {
+    if (this._state === 'created') {
+      try {
+        this._hookIntoRuntime();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      this._state = 'started';
+      this._logger.debug({ backend: this.name }, `backend '${this.name}' started`);
+    } else if (this._state !== 'started') {
+      return Promise.reject(new BackendShutDownError(this.name));
+    }
+    return Promise.resolve();
+  }
+
+  /**
+   * Submit a task. Never throws: every refusal is a rejection with a typed error (see
+   * {@link TaskBackend}). The payload is checked by `validatePayload` and handed to the
+   * handler as is (not copied): do not mutate it after submitting.
+   */
+  submit<P = unknown>(task: TaskSpec<P>): Promise<SubmitResult> {
+    try {
+      return this._accept(this._enter(task));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Cancel a task: a queued one is removed (and counted as cancelled) at once; a running one has
+   * its token cancelled with `reason` (default: `requested`) and ends when its handler notices.
+   * Resolves `true` when this call delivered the cancellation, `false` for an unknown, finished
+   * or already-cancelled task.
+   */
+  cancel(id: string, reason?: CancelReasonInput): Promise<boolean> {
+    try {
+      return Promise.resolve(this._cancel(id, reason));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** The counters, a snapshot: `submitted = queued + running + succeeded + failed + cancelled`. */
+  stats(): BackendStats {
+    return {
+      queued: this._queued,
+      running: this._running,
+      succeeded: this._succeeded,
+      failed: this._failed,
+      cancelled: this._cancelled,
+      submitted: this._submitted,
+    };
+  }
+
+  /** Resolves once no task is queued or running (at once if none is). Never rejects. */
+  onIdle(): Promise<void> {
+    if (this._running === 0 && this._queued === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      if (this._idleWaiters === undefined) this._idleWaiters = [resolve];
+      else this._idleWaiters.push(resolve);
+    });
+  }
+
+  /**
+   * Stop intake (`submit` rejects with `BackendShutDownError` from now on), let running and
+   * queued tasks finish for up to `timeout` ms, then drop the tasks still queued and cancel the
+   * running ones with a `shutdown` reason, wait up to `grace` ms for them, and resolve with a
+   * {@link BackendShutdownReport} naming every task it cancelled. The result is also logged. Resolves
+   * within `timeout + grace` (plus timer jitter); never rejects, except for bad options.
+   * Idempotent: later calls return the first call's promise.
+   */
+  shutdown(options: BackendShutdownOptions = {}): Promise<BackendShutdownReport> {
+    if (this._shutdown !== undefined) return this._shutdown;
+    let resolved: Required<BackendShutdownOptions>;
+    try {
+      resolved = resolveShutdownOptions(options, this._options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this._shutdown = this._runShutdown(resolved);
+    return this._shutdown;
+  }
+
+  /** `await using backend = …`: shuts the backend down with its default options. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown();
+  }
+
+  /** @internal {@link EntryHost}: a started entry's task has ended. */
+  entryEnded(entry: TaskEntry, task: Task<unknown>): void {
+    entry.state = ENDED;
+    entry.task = null;
+    this._running--;
+    this._live.delete(entry.id);
+    const status = task.status;
+    if (status === 'succeeded') this._succeeded++;
+    else if (status === 'cancelled') this._cancelled++;
+    else {
+      this._failed++;
+      this._reportFailure(entry, task.error as Error);
+    }
+    if (entry.onEnd !== undefined) entry.onEnd();
+    this._afterEnd();
+    if (this._idleWaiters !== undefined && this._running === 0 && this._queued === 0) {
+      this._wakeIdle();
+    }
+  }
+
+  /** Decide when `entry` starts; resolve as `submit` should. */
+  protected abstract _accept(entry: TaskEntry): Promise<SubmitResult>;
+  /** Throw if one more task cannot be accepted now (a full queue). */
+  protected abstract _admit(): void;
+  /** Unlink a queued entry from the queue (it is being cancelled). */
+  protected abstract _unqueue(entry: TaskEntry): void;
+  /** Remove and return every queued entry (a shutdown is dropping them). */
+  protected abstract _takeQueued(): TaskEntry[];
+  /** A running task has ended: a slot is free. */
+  protected abstract _afterEnd(): void;
+
+  /** Run `entry`'s handler as a Warden task whose token is a child of the backend's. */
+  protected _start(entry: TaskEntry): void {
+    entry.state = RUNNING;
+    this._running++;
+    const task = new Task<unknown>(entry, this._token.child(), entry.type, undefined);
+    entry.task = task;
+    task._run((token) => entry.invoke(token), entry.timeout);
+  }
+
+  private _hookIntoRuntime(): void {
+    const runtime = this._options.runtime ?? getDefaultRuntime();
+    if (runtime === false) return;
+    this._runtimeHook = runtime.onShutdown(
+      `backend '${this.name}'`,
+      ({ deadline }) => {
+        // Finish clearly before the phase's cutoff (10 % slack for timer jitter), or the
+        // runtime reports the hook as hung.
+        const remaining = Math.max(0, deadline - Date.now());
+        const grace = Math.min(this._options.shutdownGrace, remaining * 0.25);
+        const timeout = Math.max(0, remaining * 0.9 - grace);
+        return this.shutdown({ timeout, grace }).then((report) => {
+          // Tasks still running make the runtime's report incomplete (exit code 1).
+          if (report.abandoned.length > 0)
+            throw new TasksAbandonedError(this.name, report.abandoned);
+        });
+      },
+      { phase: 'drain' },
+    );
+  }
+
+  private _enter(spec: TaskSpec<unknown>): TaskEntry {
+    if (this._state !== 'started') {
+      throw this._state === 'created'
+        ? new BackendNotStartedError(this.name)
+        : new BackendShutDownError(this.name);
+    }
+    if (typeof spec !== 'object' || spec === null) {
+      throw new InvalidArgumentError('task', 'a task object { type, payload }', spec);
+    }
+    const type = spec.type;
+    if (typeof type !== 'string') throw new InvalidArgumentError('task.type', 'a string', type);
+    const handler = this._registry.resolve(type);
+    if (handler === undefined) throw new UnknownTaskTypeError(this.name, type);
+    if (handler.viaExecutor) validateTaskType('task.type', type);
+    const timeout = spec.timeout;
+    if (timeout !== undefined) validateTimeout('task.timeout', timeout);
+    const payload = spec.payload;
+    checkPayload(payload, this._options.maxPayloadBytes);
+    let id = spec.id;
+    if (id === undefined) {
+      id = newTaskId();
+    } else {
+      validateTaskId(id);
+      if (this._live.has(id)) throw new DuplicateTaskIdError(this.name, id);
+    }
+    this._admit();
+    const entry = new TaskEntry(this, id, type, payload, handler, timeout);
+    this._live.set(id, entry);
+    this._submitted++;
+    return entry;
+  }
+
+  private _cancel(id: string, reason: CancelReasonInput): boolean {
+    if (typeof id !== 'string') throw new InvalidArgumentError('id', 'a string', id);
+    validateReason(reason);
+    const entry = this._live.get(id);
+    if (entry === undefined) return false;
+    if (entry.state === QUEUED) {
+      this._unqueue(entry);
+      this._dropped(entry);
+      this._logger.debug(
+        { backend: this.name, taskId: id, taskType: entry.type },
+        'queued task cancelled before it started',
+      );
+      if (this._idleWaiters !== undefined && this._running === 0 && this._queued === 0) {
+        this._wakeIdle();
+      }
+      return true;
+    }
+    const task = entry.task;
+    if (task === null || task.token.isCancelled) return false;
+    task.cancel(reason ?? CancelReason.requested('task cancelled'));
+    return true;
+  }
+
+  /** A queued entry leaves without running: it counts as cancelled. */
+  private _dropped(entry: TaskEntry): void {
+    entry.state = ENDED;
+    this._queued--;
+    this._cancelled++;
+    this._live.delete(entry.id);
+  }
+
+  private _reportFailure(entry: TaskEntry, error: Error): void {
+    this._logger.error(
+      { err: error, backend: this.name, taskId: entry.id, taskType: entry.type },
+      `task '${entry.type}' (${entry.id}) failed`,
+    );
+    const onError = this._options.onError;
+    if (onError === undefined) return;
+    try {
+      onError(error, { id: entry.id, type: entry.type, payload: entry.payload, attempt: 1 });
+    } catch (hookError) {
+      this._logger.error(
+        { err: hookError, backend: this.name, taskId: entry.id },
+        'backend onError hook threw',
+      );
+    }
+  }
+
+  private _wakeIdle(): void {
+    const waiters = this._idleWaiters;
+    this._idleWaiters = undefined;
+    if (waiters !== undefined) for (const wake of waiters) wake();
+  }
+
+  /** Resolves `true` once idle, or `false` after `ms` if not idle by then. */
+  private _idleWithin(ms: number): Promise<boolean> {
+    if (this._running === 0 && this._queued === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      void this.onIdle().then(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  private async _runShutdown(
+    options: Required<BackendShutdownOptions>,
+  ): Promise<BackendShutdownReport> {
+    const startedAt = performance.now();
+    this._state = 'stopping';
+    this._runtimeHook?.dispose();
+    this._runtimeHook = undefined;
+    const endedBefore = this._succeeded + this._failed;
+    const cancelled: StragglerInfo[] = [];
+    if (options.dropQueued) this._dropQueued(cancelled);
+    const drained = await this._idleWithin(options.timeout);
+    const completed = this._succeeded + this._failed - endedBefore;
+    let abandoned: StragglerInfo[] = [];
+    if (!drained) {
+      this._dropQueued(cancelled);
+      const running: TaskEntry[] = [];
+      for (const entry of this._live.values()) if (entry.state === RUNNING) running.push(entry);
+      for (const entry of running)
+        cancelled.push({ id: entry.id, type: entry.type, started: true });
+      this._token.cancel(
+        CancelReason.shutdown(
+          `backend '${this.name}' is shutting down and its drain ran out of time (${options.timeout} ms)`,
+        ),
+      );
+      await this._idleWithin(options.grace);
+      abandoned = running
+        .filter((entry) => entry.state !== ENDED)
+        .map((entry) => ({ id: entry.id, type: entry.type, started: true }));
+    }
+    this._state = 'stopped';
+    const result: BackendShutdownReport = {
+      completed,
+      cancelled,
+      abandoned,
+      timedOut: !drained,
+      durationMs: performance.now() - startedAt,
+    };
+    logShutdownReport(this._logger, this.name, result);
+    return result;
+  }
+
+  private _dropQueued(into: StragglerInfo[]): void {
+    for (const entry of this._takeQueued()) {
+      this._dropped(entry);
+      into.push({ id: entry.id, type: entry.type, started: false });
+    }
+    if (this._idleWaiters !== undefined && this._running === 0 && this._queued === 0) {
+      this._wakeIdle();
+    }
+  }
+}

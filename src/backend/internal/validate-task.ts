@@ -1,0 +1,115 @@
+// Checks of what `submit`, `cancel`, `shutdown` and the backend constructors are given. Bad input
+// fails with a typed error; `submit` turns the throw into a rejection.
+
+import { CancelReason } from '../../cancel/cancel-reason.js';
+import { CancelToken } from '../../cancel/cancel-token.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { Runtime } from '../../lifecycle/runtime.js';
+import type { Logger } from '../../observe/logger.js';
+import { validateTimeout } from '../../task/internal/validate.js';
+import { type BackendOptions, backendDefaults } from '../backend-options.js';
+import type { BackendShutdownOptions, FailedTaskInfo } from '../task-backend.js';
+
+// URL-path safe, starts with a letter or digit: ids appear in `/tasks/:id`.
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~:-]{0,127}$/;
+
+/** A caller-provided task id. */
+export function validateTaskId(id: unknown): asserts id is string {
+  if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
+    throw new InvalidArgumentError(
+      'task.id',
+      'a string of 1–128 characters from A–Z a–z 0–9 . _ ~ : - starting with a letter or digit',
+      id,
+    );
+  }
+}
+
+/** A cancellation reason as `cancel(id, reason)` accepts it. */
+export function validateReason(reason: unknown): void {
+  if (reason !== undefined && typeof reason !== 'string' && !CancelReason.is(reason)) {
+    throw new InvalidArgumentError('reason', 'a CancelReason, a string or undefined', reason);
+  }
+}
+
+/** The common backend options, resolved against their defaults. */
+export interface ResolvedBackendOptions {
+  readonly name: string;
+  readonly logger: Logger | undefined;
+  readonly onError: ((error: Error, task: FailedTaskInfo) => void) | undefined;
+  readonly maxPayloadBytes: number;
+  readonly shutdownTimeout: number;
+  readonly shutdownGrace: number;
+  readonly token: CancelToken | undefined;
+  readonly runtime: Runtime | false | undefined;
+}
+
+/** Check the common options and fill in the defaults. */
+export function resolveBackendOptions(
+  options: BackendOptions,
+  defaultName: string,
+): ResolvedBackendOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('options', 'an object', options);
+  }
+  const {
+    name = defaultName,
+    logger,
+    onError,
+    maxPayloadBytes = backendDefaults.maxPayloadBytes,
+    shutdownTimeout = backendDefaults.shutdownTimeout,
+    shutdownGrace = backendDefaults.shutdownGrace,
+    token,
+    runtime,
+  } = options;
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new InvalidArgumentError('options.name', 'a non-empty string', name);
+  }
+  if (logger !== undefined && (typeof logger !== 'object' || typeof logger?.error !== 'function')) {
+    throw new InvalidArgumentError('options.logger', 'a Logger', logger);
+  }
+  if (onError !== undefined && typeof onError !== 'function') {
+    throw new InvalidArgumentError('options.onError', 'a function', onError);
+  }
+  if (typeof maxPayloadBytes !== 'number' || !(maxPayloadBytes >= 1)) {
+    throw new InvalidArgumentError('options.maxPayloadBytes', 'a number ≥ 1', maxPayloadBytes);
+  }
+  validateTimeout('options.shutdownTimeout', shutdownTimeout);
+  validateTimeout('options.shutdownGrace', shutdownGrace);
+  if (token !== undefined && !(token instanceof CancelToken)) {
+    throw new InvalidArgumentError('options.token', 'a CancelToken', token);
+  }
+  if (runtime !== undefined && runtime !== false && !(runtime instanceof Runtime)) {
+    throw new InvalidArgumentError('options.runtime', 'a Runtime or false', runtime);
+  }
+  return {
+    name,
+    logger,
+    onError,
+    maxPayloadBytes,
+    shutdownTimeout,
+    shutdownGrace,
+    token,
+    runtime,
+  };
+}
+
+/** The options of one `shutdown()` call, resolved against the backend's. */
+export function resolveShutdownOptions(
+  options: BackendShutdownOptions,
+  backend: ResolvedBackendOptions,
+): Required<BackendShutdownOptions> {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('options', 'an object', options);
+  }
+  const {
+    timeout = backend.shutdownTimeout,
+    grace = backend.shutdownGrace,
+    dropQueued = false,
+  } = options;
+  validateTimeout('options.timeout', timeout);
+  validateTimeout('options.grace', grace);
+  if (typeof dropQueued !== 'boolean') {
+    throw new InvalidArgumentError('options.dropQueued', 'a boolean', dropQueued);
+  }
+  return { timeout, grace, dropQueued };
+}
