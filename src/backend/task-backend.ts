@@ -7,6 +7,7 @@
 
 import type { CancelReasonInput } from '../cancel/cancel-reason.js';
 import type { CancelToken } from '../cancel/cancel-token.js';
+import type { RESERVED_EVENT_TYPES, TaskEventSource } from './task-events.js';
 
 /**
  * A task as submitted: plain JSON, so that a durable backend can store it and a worker in
@@ -65,6 +66,14 @@ export interface HandlerContext {
   readonly token: CancelToken;
   /** Which attempt this is, from 1. The in-memory backends never retry, so it is always 1. */
   readonly attempt: number;
+  /**
+   * Record an event of the handler's own `type` (not one of {@link RESERVED_EVENT_TYPES}) with
+   * JSON `data`, in order, for every follower of the task (see {@link TaskEventSource}).
+   * Throws `InvalidArgumentError` for a reserved or malformed type or non-JSON data.
+   */
+  emit(type: string, data?: unknown): void;
+  /** Record a `progress` event with a JSON `value` (a number from 0 to 1, a count, an object). */
+  progress(value: unknown): void;
 }
 
 /**

@@ -43,7 +43,15 @@ export class TaskEntry implements TaskOwner {
 
   /** Run the handler with the task's token. Called by the task, once. */
   invoke(token: CancelToken): unknown {
-    const ctx: HandlerContext = { id: this.id, type: this.type, token, attempt: 1 };
+    // TODO(events): record emit/progress in the backend's event history.
+    const ctx: HandlerContext = {
+      id: this.id,
+      type: this.type,
+      token,
+      attempt: 1,
+      emit: () => {},
+      progress: () => {},
+    };
     const handler = this.handler;
     if (handler.viaExecutor) {
       const task: BackendTask = { id: this.id, type: this.type, payload: this.payload };
