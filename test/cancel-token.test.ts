@@ -424,6 +424,18 @@ describe('CancelToken.from', () => {
     for (const token of tokens) token.cancel();
     assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
   });
+
+  test('a disposed adopted token stops listening to the signal, and is not cancelled by it', () => {
+    const controller = new AbortController();
+    const kept = CancelToken.from(controller.signal);
+    for (let i = 0; i < 5; i++) {
+      using disposed = CancelToken.from(controller.signal);
+      assert.equal(disposed.isCancelled, false);
+    }
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 1);
+    controller.abort();
+    assert.equal(kept.isCancelled, true);
+  });
 });
 
 describe('CancelToken unlinking and memory', () => {

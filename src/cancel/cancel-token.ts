@@ -244,17 +244,12 @@ export class CancelToken {
     if (!(signal instanceof AbortSignal)) {
       throw new InvalidArgumentError('signal', 'an AbortSignal', signal);
     }
-    const token = new CancelToken();
     if (signal.aborted) {
+      const token = new CancelToken();
       token.cancel(reasonFromAbort(signal.reason));
       return token;
     }
-    const onAbort = (): void => {
-      token.cancel(reasonFromAbort(signal.reason));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    token.onCancel(() => signal.removeEventListener('abort', onAbort));
-    return token;
+    return new AdoptedSignalToken(signal);
   }
 
   /** @internal Add a listener to a token that is not cancelled, without a registration. */
@@ -309,6 +304,29 @@ function callListener(listener: Listener, reason: CancelReason): void {
     process.nextTick(() => {
       throw error;
     });
+  }
+}
+
+/**
+ * A root token that follows an `AbortSignal`. Its listener on the signal goes away when the
+ * token is cancelled or disposed, so adopting a long-lived signal many times leaks nothing.
+ */
+class AdoptedSignalToken extends CancelToken {
+  private readonly _detachFromSignal: () => void;
+
+  constructor(signal: AbortSignal) {
+    super();
+    const onAbort = (): void => {
+      this.cancel(reasonFromAbort(signal.reason));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    this._detachFromSignal = () => signal.removeEventListener('abort', onAbort);
+    this.onCancel(this._detachFromSignal);
+  }
+
+  override dispose(): void {
+    this._detachFromSignal();
+    super.dispose();
   }
 }
 
