@@ -198,6 +198,7 @@ describe('withTimeout', () => {
       () => withTimeout(10, () => 1, { token: AbortSignal.abort() as never }),
       isInvalidArgument('options.token'),
     );
+    assert.throws(() => withTimeout(10, () => 1, null as never), isInvalidArgument('options'));
   });
 });
 

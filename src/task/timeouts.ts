@@ -6,7 +6,7 @@
 
 import { CancelReason } from '../cancel/cancel-reason.js';
 import { CancelToken } from '../cancel/cancel-token.js';
-import { CancelledError, TimeoutError } from '../errors.js';
+import { CancelledError, InvalidArgumentError, TimeoutError } from '../errors.js';
 import { rejectionOutcome } from './internal/outcome.js';
 import { validateFunction, validateTimeout, validateToken } from './internal/validate.js';
 
@@ -43,6 +43,9 @@ export function withTimeout<T>(
   // Validated here, outside the async body, so a bad argument throws at the call.
   validateTimeout('ms', ms);
   validateFunction('fn', fn);
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('options', 'an object', options);
+  }
   validateToken('options.token', options.token);
   const token = options.token === undefined ? new CancelToken() : options.token.child();
   return runWithTimeout(ms, fn, token);
