@@ -39,6 +39,16 @@ export const errorCodes = {
     'A task was submitted with the id of a task the backend still holds.',
   WARDEN_ERR_TASKS_ABANDONED:
     'A backend shut down by its runtime left tasks running that ignored their cancellation.',
+  WARDEN_ERR_UNKNOWN_TASK:
+    'A task id was looked up (to follow its events) that the backend does not hold, or has forgotten.',
+  WARDEN_ERR_COORDINATOR_SHUT_DOWN:
+    'A task was started on, or a subscription made to, a TaskCoordinator that is shutting down or has shut down.',
+  WARDEN_ERR_DATABASE_UNAVAILABLE:
+    'The database of a durable backend could not be reached (or failed) while serving a call.',
+  WARDEN_ERR_MIGRATION_FAILED:
+    'Bringing the schema of a durable backend up to date failed; nothing of the failed step was applied.',
+  WARDEN_ERR_LEASE_LOST:
+    'A worker lost the lease of a running job (it could not renew it in time), so the job was cancelled here.',
 } as const;
 
 /** A stable Warden error code. */
@@ -439,6 +449,116 @@ export class TasksAbandonedError extends WardenError {
         `cancellation: ${named}${tasks.length > 5 ? ` and ${tasks.length - 5} more` : ''}`,
     );
     this.tasks = tasks;
+  }
+}
+
+/**
+ * A task id that the backend does not hold: never submitted there, or a finished task it has
+ * since forgotten (the in-memory backends keep a bounded number of finished tasks). Following
+ * such a task's events rejects with it.
+ *
+ * @example
+ * ```ts
+ * for await (const event of backend.events('no-such-id')) {} // rejects: e.code === 'WARDEN_ERR_UNKNOWN_TASK'
+ * ```
+ */
+export class UnknownTaskError extends WardenError {
+  /** The id that was not found. */
+  readonly taskId: string;
+
+  constructor(backendName: string, taskId: string) {
+    super(
+      'WARDEN_ERR_UNKNOWN_TASK',
+      `Backend '${backendName}' holds no task with id ${JSON.stringify(taskId)} (never submitted, or forgotten)`,
+    );
+    this.taskId = taskId;
+  }
+}
+
+/**
+ * The database of a durable backend (the Postgres backend) could not be reached, or failed,
+ * while serving a call: `submit`, `cancel`, `getTask`, `start()`'s connection. `cause` is the
+ * driver's error. Nothing was accepted when `submit` rejects with it (or, if the connection
+ * dropped after the commit, the task was accepted once: resubmit with the same `id` to find out).
+ *
+ * @example
+ * ```ts
+ * await backend.submit(task).catch((e) => e.code === 'WARDEN_ERR_DATABASE_UNAVAILABLE');
+ * ```
+ */
+export class DatabaseUnavailableError extends WardenError {
+  constructor(backendName: string, what: string, cause?: unknown) {
+    const detail = cause instanceof Error ? `: ${cause.message}` : '';
+    super(
+      'WARDEN_ERR_DATABASE_UNAVAILABLE',
+      `Backend '${backendName}' could not ${what}: the database is unavailable${detail}`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * Bringing a durable backend's schema up to date failed. Each migration runs in its own
+ * transaction, so the failed one left nothing behind; those before it stay applied. `migration`
+ * names the failed step (or the problem: a database newer than this code), `cause` the error.
+ *
+ * @example
+ * ```ts
+ * await migrate({ connectionString }).catch((e) => e.code === 'WARDEN_ERR_MIGRATION_FAILED');
+ * ```
+ */
+export class MigrationFailedError extends WardenError {
+  /** The migration that failed, e.g. `000002.sql`, or what was wrong. */
+  readonly migration: string;
+
+  constructor(schema: string, migration: string, reason: string, cause?: unknown) {
+    super(
+      'WARDEN_ERR_MIGRATION_FAILED',
+      `Migrating schema '${schema}' failed at ${migration}: ${reason}`,
+      { cause },
+    );
+    this.migration = migration;
+  }
+}
+
+/**
+ * A worker of a durable backend could not renew the lease of a job it was running (the
+ * database was unreachable, or the process stalled) before the lease ran out, or found the job
+ * taken over by another worker. The job's token is cancelled with a `parent-failure` reason
+ * whose `cause` is this error; whatever the handler does next is not recorded, since another
+ * worker may already run the job again.
+ *
+ * @example
+ * ```ts
+ * ctx.token.reason?.cause instanceof LeaseLostError; // in a handler whose lease was lost
+ * ```
+ */
+export class LeaseLostError extends WardenError {
+  /** The job's id. */
+  readonly taskId: string;
+
+  constructor(taskId: string, why: string) {
+    super('WARDEN_ERR_LEASE_LOST', `Lost the lease of job ${JSON.stringify(taskId)}: ${why}`);
+    this.taskId = taskId;
+  }
+}
+
+/**
+ * A {@link TaskCoordinator} that is shutting down (or has shut down) was asked to start a task
+ * or to add a subscriber. A coordinator is not restarted.
+ *
+ * @example
+ * ```ts
+ * await coordinator.shutdown();
+ * await coordinator.start('report', {}).catch((e) => e.code); // 'WARDEN_ERR_COORDINATOR_SHUT_DOWN'
+ * ```
+ */
+export class CoordinatorShutDownError extends WardenError {
+  constructor(coordinatorName: string) {
+    super(
+      'WARDEN_ERR_COORDINATOR_SHUT_DOWN',
+      `Coordinator '${coordinatorName}' is shutting down or has shut down; it starts no new tasks and takes no new subscribers`,
+    );
   }
 }
 

@@ -32,6 +32,17 @@ export type {
   TaskSpec,
 } from './backend/task-backend.js';
 export {
+  type FollowOptions,
+  type ListTasksOptions,
+  RESERVED_EVENT_TYPES,
+  type SerializedError,
+  type TaskEvent,
+  type TaskEventSource,
+  type TaskInfo,
+  type TaskState,
+  type TerminalEventType,
+} from './backend/task-events.js';
+export {
   DEFAULT_MAX_PAYLOAD_BYTES,
   MAX_PAYLOAD_DEPTH,
   type ValidatePayloadOptions,
@@ -44,16 +55,36 @@ export {
 } from './cancel/cancel-reason.js';
 export { type CancelRegistration, CancelToken } from './cancel/cancel-token.js';
 export {
+  type CoordinatorBackend,
+  type CoordinatorShutdownOptions,
+  type CoordinatorShutdownReport,
+  type CoordinatorStats,
+  type CoordinatorTaskInfo,
+  coordinatorDefaults,
+  type DefineOptions,
+  type ListOptions,
+  type StartOptions,
+  type SubscribeOptions,
+  type TaskCoordinatorOptions,
+  type UnfinishedTaskInfo,
+} from './coordinator/coordinator-options.js';
+export type { TaskContext, TaskDefinition } from './coordinator/task-context.js';
+export { TaskCoordinator } from './coordinator/task-coordinator.js';
+export {
   BackendNotStartedError,
   BackendShutDownError,
   CancelledError,
+  CoordinatorShutDownError,
   CriticalTaskError,
+  DatabaseUnavailableError,
   DuplicateTaskIdError,
   type ErrorCode,
   errorCodes,
   HandleLeakedError,
   InvalidArgumentError,
   InvalidPayloadError,
+  LeaseLostError,
+  MigrationFailedError,
   NonErrorThrownError,
   PayloadTooLargeError,
   QueueFullError,
@@ -64,6 +95,7 @@ export {
   TasksAbandonedError,
   TimeoutError,
   toError,
+  UnknownTaskError,
   UnknownTaskTypeError,
   WardenError,
 } from './errors.js';

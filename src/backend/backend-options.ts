@@ -63,6 +63,20 @@ export interface BackendOptions {
    * @default getDefaultRuntime(), read at `start()`
    */
   runtime?: Runtime | false;
+  /**
+   * How many of a task's own events (`ctx.emit`, `ctx.progress`) its history keeps; when it
+   * emits more, the oldest are dropped (a follower resuming before them skips to the oldest kept
+   * one). `started` and the terminal event are always kept. An integer ≥ 1.
+   * @default 1_000
+   */
+  maxEventsPerTask?: number;
+  /**
+   * How many finished tasks (their record, result and history) are kept for `getTask`,
+   * `listTasks` and `events`; beyond it the oldest finished are forgotten first. Queued and
+   * running tasks are always kept. An integer ≥ 0.
+   * @default 10_000
+   */
+  maxFinishedTasks?: number;
 }
 
 /** The defaults of {@link BackendOptions}. */
@@ -70,4 +84,6 @@ export const backendDefaults = {
   maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
   shutdownTimeout: 10_000,
   shutdownGrace: 1_000,
+  maxEventsPerTask: 1_000,
+  maxFinishedTasks: 10_000,
 } as const satisfies BackendOptions;

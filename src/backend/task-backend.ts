@@ -78,8 +78,9 @@ export interface HandlerContext {
 
 /**
  * Runs the tasks of one type: receives the payload and a {@link HandlerContext}. It may be async.
- * Its result is not kept by these backends; a throw or a rejection is a failure (reported, never
- * silent); ending because `ctx.token` was cancelled is a cancellation, not a failure.
+ * Its result (plain JSON, for a durable backend) is kept as the `completed` event's `result`; a
+ * throw or a rejection is a failure (reported, never silent); ending because `ctx.token` was
+ * cancelled is a cancellation, not a failure.
  */
 export type TaskHandler<P = unknown> = (payload: P, ctx: HandlerContext) => unknown;
 

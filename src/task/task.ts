@@ -149,6 +149,11 @@ export class Task<T> implements PromiseLike<T> {
     return status === FAILED || status === CANCELLED ? (this._result as Error) : undefined;
   }
 
+  /** @internal The value of a `succeeded` task, for owners that keep it; otherwise `undefined`. */
+  get _value(): T | undefined {
+    return (this._state & STATUS_MASK) === SUCCEEDED ? (this._result as T) : undefined;
+  }
+
   /** Where the task was spawned (a stack trace), when the scope records spawn sites. */
   get spawnSite(): string | undefined {
     return this._extra?.site?.stack?.split('\n').slice(2).join('\n');

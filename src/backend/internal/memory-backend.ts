@@ -1,7 +1,7 @@
-// What the in-memory backends share: handler routing, submit checks, the table of live tasks,
-// running a task as a Warden `Task`, failure reporting, counters, cancel, and the shutdown drain.
-// Subclasses decide only when an accepted task starts (inline: at once; in-process: when a
-// slot frees up).
+// What the in-memory backends share: handler routing, submit checks, the table of task records,
+// running a task as a Warden `Task`, failure reporting, counters, cancel, the shutdown drain, and
+// the read side (records and event streams). Subclasses decide only when an accepted task
+// starts (inline: at once; in-process: when a slot frees up).
 
 import { CancelReason, type CancelReasonInput } from '../../cancel/cancel-reason.js';
 import { CancelToken } from '../../cancel/cancel-token.js';
@@ -33,10 +33,23 @@ import type {
   TaskHandler,
   TaskSpec,
 } from '../task-backend.js';
+import type {
+  FollowOptions,
+  ListTasksOptions,
+  TaskEvent,
+  TaskEventSource,
+  TaskInfo,
+} from '../task-events.js';
 import { checkPayload } from '../validate-payload.js';
+import { type BatchFollower, type BatchSource, FOLLOW_BATCHES } from './batch-follow.js';
+import { clockNow } from './clock.js';
+import { startedEvent, terminalEvent } from './event-log.js';
+import { checkFollow, Follower } from './follower.js';
+import { emitEvent, type RecordLimits, recordProgress } from './record-event.js';
 import { logShutdownReport } from './shutdown-log.js';
-import { ENDED, type EntryHost, QUEUED, RUNNING, TaskEntry } from './task-entry.js';
+import { CANCELLED, type EntryHost, QUEUED, RUNNING, SUCCEEDED, TaskEntry } from './task-entry.js';
 import { newTaskId } from './task-id.js';
+import { TaskTable, taskInfo } from './task-table.js';
 import {
   type ResolvedBackendOptions,
   resolveBackendOptions,
@@ -46,7 +59,9 @@ import {
 } from './validate-task.js';
 
 /** @internal The shared core of {@link InlineBackend} and {@link InProcessBackend}. */
-export abstract class MemoryBackend implements TaskBackend, EntryHost {
+export abstract class MemoryBackend
+  implements TaskBackend, TaskEventSource, BatchSource, EntryHost
+{
   /** A name for logs and errors. */
   readonly name: string;
 
@@ -59,8 +74,10 @@ export abstract class MemoryBackend implements TaskBackend, EntryHost {
   protected _running = 0;
 
   private readonly _registry = new HandlerRegistry();
-  /** Every queued or running task by id: O(1) `cancel` and exact duplicate checks. */
-  private readonly _live = new Map<string, TaskEntry>();
+  /** Every queued or running task, and the latest finished ones, by id. */
+  private readonly _tasks: TaskTable;
+  /** What `ctx.emit` and `ctx.progress` check against. */
+  private readonly _limits: RecordLimits;
   private _succeeded = 0;
   private _failed = 0;
   private _cancelled = 0;
@@ -75,6 +92,18 @@ export abstract class MemoryBackend implements TaskBackend, EntryHost {
     this._logger = this._options.logger ?? createConsoleLogger();
     this._token =
       this._options.token === undefined ? new CancelToken() : this._options.token.child();
+    this._tasks = new TaskTable(this._options.maxFinishedTasks);
+    this._limits = {
+      name: this.name,
+      logger: this._logger,
+      maxEventsPerTask: this._options.maxEventsPerTask,
+      maxPayloadBytes: this._options.maxPayloadBytes,
+    };
+  }
+
+  /** @internal How many handler events a task's history keeps (for followers). */
+  get maxEventsPerTask(): number {
+    return this._options.maxEventsPerTask;
   }
 
   /** Where the backend is in its life: `created` → `started` → `stopping` → `stopped`. */
@@ -155,6 +184,62 @@ export abstract class MemoryBackend implements TaskBackend, EntryHost {
     };
   }
 
+  /**
+   * The record of task `id`: queued, running, or one of the latest `maxFinishedTasks` finished
+   * ones; `undefined` for an id the backend does not hold (never submitted, or forgotten).
+   */
+  getTask(id: string): Promise<TaskInfo | undefined> {
+    if (typeof id !== 'string')
+      return Promise.reject(new InvalidArgumentError('id', 'a string', id));
+    const entry = this._tasks.get(id);
+    return Promise.resolve(entry === undefined ? undefined : taskInfo(entry));
+  }
+
+  /**
+   * Task records, newest (most recently submitted) first, filtered by `state` and `type`, at most
+   * `limit` (default 100), after the task `cursor` (the last id of the previous page; a cursor
+   * the backend has forgotten ends the listing).
+   */
+  listTasks(options?: ListTasksOptions): Promise<TaskInfo[]> {
+    try {
+      return Promise.resolve(this._tasks.list(options).map(taskInfo));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Follow task `id`'s events: those still in history with `seq > after`, then live ones as
+   * they are recorded, ending after the terminal event (or when `signal` aborts, or `return()`
+   * is called). The first `next()` rejects with `UnknownTaskError` for an id the backend does not
+   * hold. Bad options throw `InvalidArgumentError` at the call. Each iteration of the returned
+   * iterable is a new follower.
+   */
+  events(id: string, options: FollowOptions = {}): AsyncIterable<TaskEvent> {
+    const { after, signal } = checkFollow(id, options);
+    return { [Symbol.asyncIterator]: () => new Follower(this, id, after, signal) };
+  }
+
+  /** @internal {@link BatchSource}: follow a task in batches (the coordinator's fast path). */
+  [FOLLOW_BATCHES](id: string, after: number): BatchFollower {
+    return new Follower(this, id, after, undefined);
+  }
+
+  /** @internal For followers: the record with `id`. */
+  lookup(id: string): TaskEntry | undefined {
+    return this._tasks.get(id);
+  }
+
+  /** @internal {@link EntryHost}: `ctx.emit(type, data)`. */
+  entryEmitted(entry: TaskEntry, type: unknown, data: unknown): void {
+    emitEvent(this._limits, entry, type, data);
+  }
+
+  /** @internal {@link EntryHost}: `ctx.progress(value)`. */
+  entryProgressed(entry: TaskEntry, value: unknown): void {
+    recordProgress(this._limits, entry, value);
+  }
+
   /** Resolves once no task is queued or running (at once if none is). Never rejects. */
   onIdle(): Promise<void> {
     if (this._running === 0 && this._queued === 0) return Promise.resolve();
@@ -191,17 +276,17 @@ export abstract class MemoryBackend implements TaskBackend, EntryHost {
 
   /** @internal {@link EntryHost}: a started entry's task has ended. */
   entryEnded(entry: TaskEntry, task: Task<unknown>): void {
-    entry.state = ENDED;
-    entry.task = null;
     this._running--;
-    this._live.delete(entry.id);
-    const status = task.status;
-    if (status === 'succeeded') this._succeeded++;
-    else if (status === 'cancelled') this._cancelled++;
+    const state = entry.end(task, clockNow());
+    if (state === SUCCEEDED) this._succeeded++;
+    else if (state === CANCELLED) this._cancelled++;
     else {
       this._failed++;
-      this._reportFailure(entry, task.error as Error);
+      this._reportFailure(entry, entry.outcome as Error);
     }
+    this._tasks.retire(entry);
+    const log = entry.log;
+    if (log?.waiting !== undefined) log.publish(terminalEvent(entry));
     if (entry.onEnd !== undefined) entry.onEnd();
     this._afterEnd();
     if (this._idleWaiters !== undefined && this._running === 0 && this._queued === 0) {
@@ -223,7 +308,10 @@ export abstract class MemoryBackend implements TaskBackend, EntryHost {
   /** Run `entry`'s handler as a Warden task whose token is a child of the backend's. */
   protected _start(entry: TaskEntry): void {
     entry.state = RUNNING;
+    entry.startedAt = clockNow();
     this._running++;
+    const log = entry.log;
+    if (log?.waiting !== undefined) log.publish(startedEvent(entry));
     const task = new Task<unknown>(entry, this._token.child(), entry.type, undefined);
     entry.task = task;
     task._run((token) => entry.invoke(token), entry.timeout);
@@ -273,11 +361,12 @@ export abstract class MemoryBackend implements TaskBackend, EntryHost {
       id = newTaskId();
     } else {
       validateTaskId(id);
-      if (this._live.has(id)) throw new DuplicateTaskIdError(this.name, id);
+      const held = this._tasks.get(id);
+      if (held !== undefined && !held.ended) throw new DuplicateTaskIdError(this.name, id);
     }
     this._admit();
-    const entry = new TaskEntry(this, id, type, payload, handler, timeout);
-    this._live.set(id, entry);
+    const entry = new TaskEntry(this, id, type, payload, handler, timeout, clockNow());
+    this._tasks.add(entry);
     this._submitted++;
     return entry;
   }
@@ -285,11 +374,14 @@ export abstract class MemoryBackend implements TaskBackend, EntryHost {
   private _cancel(id: string, reason: CancelReasonInput): boolean {
     if (typeof id !== 'string') throw new InvalidArgumentError('id', 'a string', id);
     validateReason(reason);
-    const entry = this._live.get(id);
-    if (entry === undefined) return false;
+    const entry = this._tasks.get(id);
+    if (entry === undefined || entry.ended) return false;
     if (entry.state === QUEUED) {
       this._unqueue(entry);
-      this._dropped(entry);
+      this._dropped(
+        entry,
+        typeof reason === 'object' ? reason : CancelReason.requested(reason ?? 'task cancelled'),
+      );
       this._logger.debug(
         { backend: this.name, taskId: id, taskType: entry.type },
         'queued task cancelled before it started',
@@ -305,12 +397,14 @@ export abstract class MemoryBackend implements TaskBackend, EntryHost {
     return true;
   }
 
-  /** A queued entry leaves without running: it counts as cancelled. */
-  private _dropped(entry: TaskEntry): void {
-    entry.state = ENDED;
+  /** A queued entry leaves without running: it counts as cancelled, with `reason`. */
+  private _dropped(entry: TaskEntry, reason: CancelReason): void {
+    entry.drop(reason, clockNow());
     this._queued--;
     this._cancelled++;
-    this._live.delete(entry.id);
+    this._tasks.retire(entry);
+    const log = entry.log;
+    if (log?.waiting !== undefined) log.publish(terminalEvent(entry));
   }
 
   private _reportFailure(entry: TaskEntry, error: Error): void {
@@ -363,18 +457,19 @@ export abstract class MemoryBackend implements TaskBackend, EntryHost {
     let abandoned: StragglerInfo[] = [];
     if (!drained) {
       this._dropQueued(cancelled);
-      const running: TaskEntry[] = [];
-      for (const entry of this._live.values()) if (entry.state === RUNNING) running.push(entry);
+      const running = this._tasks.running();
       for (const entry of running)
         cancelled.push({ id: entry.id, type: entry.type, started: true });
       this._token.cancel(
         CancelReason.shutdown(
-          `backend '${this.name}' is shutting down and its drain ran out of time (${options.timeout} ms)`,
+          options.timeout === 0
+            ? `backend '${this.name}' is shutting down`
+            : `backend '${this.name}' is shutting down and its drain ran out of time (${options.timeout} ms)`,
         ),
       );
       await this._idleWithin(options.grace);
       abandoned = running
-        .filter((entry) => entry.state !== ENDED)
+        .filter((entry) => !entry.ended)
         .map((entry) => ({ id: entry.id, type: entry.type, started: true }));
     }
     this._state = 'stopped';
@@ -390,8 +485,11 @@ export abstract class MemoryBackend implements TaskBackend, EntryHost {
   }
 
   private _dropQueued(into: StragglerInfo[]): void {
+    const reason = CancelReason.shutdown(
+      `backend '${this.name}' shut down before the task started`,
+    );
     for (const entry of this._takeQueued()) {
-      this._dropped(entry);
+      this._dropped(entry, reason);
       into.push({ id: entry.id, type: entry.type, started: false });
     }
     if (this._idleWaiters !== undefined && this._running === 0 && this._queued === 0) {

@@ -41,6 +41,8 @@ export interface ResolvedBackendOptions {
   readonly shutdownGrace: number;
   readonly token: CancelToken | undefined;
   readonly runtime: Runtime | false | undefined;
+  readonly maxEventsPerTask: number;
+  readonly maxFinishedTasks: number;
 }
 
 /** Check the common options and fill in the defaults. */
@@ -60,6 +62,8 @@ export function resolveBackendOptions(
     shutdownGrace = backendDefaults.shutdownGrace,
     token,
     runtime,
+    maxEventsPerTask = backendDefaults.maxEventsPerTask,
+    maxFinishedTasks = backendDefaults.maxFinishedTasks,
   } = options;
   if (typeof name !== 'string' || name.length === 0) {
     throw new InvalidArgumentError('options.name', 'a non-empty string', name);
@@ -81,6 +85,12 @@ export function resolveBackendOptions(
   if (runtime !== undefined && runtime !== false && !(runtime instanceof Runtime)) {
     throw new InvalidArgumentError('options.runtime', 'a Runtime or false', runtime);
   }
+  if (!Number.isInteger(maxEventsPerTask) || maxEventsPerTask < 1) {
+    throw new InvalidArgumentError('options.maxEventsPerTask', 'an integer ≥ 1', maxEventsPerTask);
+  }
+  if (!Number.isInteger(maxFinishedTasks) || maxFinishedTasks < 0) {
+    throw new InvalidArgumentError('options.maxFinishedTasks', 'an integer ≥ 0', maxFinishedTasks);
+  }
   return {
     name,
     logger,
@@ -90,6 +100,8 @@ export function resolveBackendOptions(
     shutdownGrace,
     token,
     runtime,
+    maxEventsPerTask,
+    maxFinishedTasks,
   };
 }
 

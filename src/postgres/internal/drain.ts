@@ -1,0 +1,100 @@
+// The Postgres backend's shutdown: stop claiming, hand prefetched jobs back, let running jobs
+// finish within the timeout, then cancel the rest and hand them back without counting the
+// attempt; finish the writes (bounded, in case the database is down) and close the connection.
+
+import type { BackendShutdownReport, StragglerInfo } from '../../backend/task-backend.js';
+import { CancelReason } from '../../cancel/cancel-reason.js';
+import type { CancelToken } from '../../cancel/cancel-token.js';
+import type { Logger } from '../../observe/logger.js';
+import type { Connection } from './connection.js';
+import { ENDED } from './running-job.js';
+import type { WorkerCounters } from './worker.js';
+
+/** What a drain needs from its backend. */
+export interface DrainContext {
+  readonly name: string;
+  readonly logger: Logger;
+  /** The parent of every job's token: cancelled when the drain runs out of time. */
+  readonly token: CancelToken;
+  readonly counters: WorkerCounters;
+}
+
+/** Drain and close `connection` (undefined: never connected); the report, not yet logged. */
+export async function drain(
+  ctx: DrainContext,
+  connection: Connection | undefined,
+  timeout: number,
+  grace: number,
+): Promise<BackendShutdownReport> {
+  const startedAt = performance.now();
+  const cancelled: StragglerInfo[] = [];
+  const abandoned: StragglerInfo[] = [];
+  let drained = true;
+  const c = ctx.counters;
+  const endedBefore = c.succeeded + c.failed + c.retried + c.cancelled;
+  const worker = connection?.worker;
+  if (worker !== undefined) {
+    // A claim stuck on a dead connection must not hold the shutdown: what it claims late is
+    // handed back (or, once closed, left to expire).
+    await bounded(worker.stop(), Math.max(timeout, 1_000));
+    cancelled.push(...worker.releaseReady());
+    drained = await worker.idleWithin(timeout);
+    if (!drained) {
+      const running = worker.runningJobs();
+      for (const job of running) {
+        // Ended by this cancellation, it is handed back rather than recorded as cancelled.
+        job.releasing = true;
+        cancelled.push({ id: job.id, type: job.type, started: true });
+      }
+      ctx.token.cancel(
+        CancelReason.shutdown(
+          `backend '${ctx.name}' is shutting down and its drain ran out of time (${timeout} ms)`,
+        ),
+      );
+      await worker.idleWithin(grace);
+      for (const job of running) {
+        if (job.phase === ENDED) continue;
+        // Still running: nothing more is written for it; its lease expires.
+        job.leaseLost = true;
+        abandoned.push({ id: job.id, type: job.type, started: true });
+      }
+    }
+    worker.stopLeases();
+  }
+  const completed = c.succeeded + c.failed + c.retried + c.cancelled - endedBefore;
+  if (connection !== undefined) await close(ctx, connection, grace);
+  return {
+    completed,
+    cancelled,
+    abandoned,
+    timedOut: !drained,
+    durationMs: performance.now() - startedAt,
+  };
+}
+
+/** Finish the writes (for at most `max(grace, 2 s)`) and close the connection. */
+async function close(ctx: DrainContext, connection: Connection, grace: number): Promise<void> {
+  await bounded(
+    Promise.all([connection.submitter.idle(), connection.writes.idle()]),
+    Math.max(grace, 2_000),
+  );
+  const dropped = connection.writes.close();
+  if (dropped > 0) {
+    ctx.logger.warn(
+      { backend: ctx.name, dropped },
+      `postgres: ${dropped} write(s) could not be made before closing; their leases will expire`,
+    );
+  }
+  connection.followers.close();
+  await bounded(connection.driver.close(), 5_000);
+}
+
+/** Wait for `promise`, at most `ms`. */
+async function bounded(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([promise.catch(() => {}), timedOut]);
+  clearTimeout(timer);
+}

@@ -1,0 +1,108 @@
+// How an ended attempt is written back: succeeded, failed for good, cancelled, retried after a
+// backoff, or released (a shutdown handed it back); and when a failure is not worth retrying.
+
+import { CancelReason } from '../../cancel/cancel-reason.js';
+import { InvalidArgumentError, InvalidPayloadError } from '../../errors.js';
+import { backoffDelay } from '../../task/internal/backoff.js';
+import type { Task } from '../../task/task.js';
+import type { ResolvedBackoff } from '../options.js';
+import type { RunningJob } from './running-job.js';
+import { jsonText, serializeError, serializeReason } from './task-row.js';
+import type { Completion } from './write-buffer.js';
+
+/** What to count and report about an ended attempt, and what to write. */
+export interface Outcome {
+  /** What to write; undefined when nothing may be (the lease was lost). */
+  readonly completion: Completion | undefined;
+  /** The counter it goes to. */
+  readonly counter: 'succeeded' | 'failed' | 'cancelled' | 'retried' | 'released' | 'lost';
+  /** The failure to report (failed and retried attempts). */
+  readonly error?: Error;
+}
+
+/**
+ * True when retrying `error` cannot help: the handler said so (`retryable: false` on the
+ * error) or rejected its input (Warden's `InvalidPayloadError` or `InvalidArgumentError`).
+ */
+export function isPermanent(error: Error): boolean {
+  return (
+    (error as { retryable?: unknown }).retryable === false ||
+    error instanceof InvalidPayloadError ||
+    error instanceof InvalidArgumentError
+  );
+}
+
+/** Decide how `job`'s attempt, run as `task`, is written back. */
+export function decideOutcome(
+  job: RunningJob,
+  task: Task<unknown>,
+  backoff: ResolvedBackoff,
+): Outcome {
+  if (job.leaseLost) return { completion: undefined, counter: 'lost' };
+  const status = task.status;
+  if (status === 'succeeded') {
+    return { completion: terminal(job, 'succeeded', resultOf(task)), counter: 'succeeded' };
+  }
+  const error = task.error as Error;
+  if (job.releasing && job.cancelReason === undefined) {
+    return { completion: release(job), counter: 'released' };
+  }
+  if (status === 'cancelled' || job.cancelReason !== undefined) {
+    const reason = job.cancelReason ?? task.token.reason ?? CancelReason.requested();
+    return { completion: cancelled(job, reason), counter: 'cancelled' };
+  }
+  const entry = { ...serializeError(error), attempt: job.attempt, at: Date.now() };
+  if (job.attempt < job.maxAttempts && !isPermanent(error)) {
+    const delayMs = backoffDelay(
+      {
+        initialMs: backoff.initialDelay,
+        maxMs: backoff.maxDelay,
+        factor: backoff.factor,
+        jitter: backoff.jitter,
+      },
+      job.attempt,
+    );
+    return {
+      completion: { ...blank(job, 'retry'), error: entry, delayMs },
+      counter: 'retried',
+      error,
+    };
+  }
+  return {
+    completion: { ...blank(job, 'failed'), error: entry, seq: ++job.seq },
+    counter: 'failed',
+    error,
+  };
+}
+
+/** A job cancelled before or while running: its terminal `cancelled` event. */
+export function cancelled(job: RunningJob, reason: CancelReason): Completion {
+  return { ...blank(job, 'cancelled'), reason: serializeReason(reason), seq: ++job.seq };
+}
+
+/** A job handed back without counting the attempt, to run again at once. */
+export function release(job: RunningJob): Completion {
+  return blank(job, 'release');
+}
+
+function terminal(job: RunningJob, outcome: 'succeeded', result: string): Completion {
+  return { ...blank(job, outcome), result, seq: ++job.seq };
+}
+
+function blank(job: RunningJob, outcome: Completion['outcome']): Completion {
+  return {
+    id: job.id,
+    attempt: job.attempt,
+    outcome,
+    result: null,
+    error: null,
+    reason: null,
+    delayMs: 0,
+    seq: 0,
+  };
+}
+
+/** The JSON text of a succeeded task's value. */
+function resultOf(task: Task<unknown>): string {
+  return jsonText(task._value);
+}

@@ -1,0 +1,152 @@
+// A worker's lease upkeep, on one timer ticking every quarter of the lease: renew the leases of
+// the jobs it holds (and learn of cancellations a NOTIFY did not bring), give up the jobs whose
+// lease it could not renew in time, sweep every worker's expired leases (the jobs of a crashed
+// worker go back to the queue), and now and then delete jobs past their retention.
+
+import { CancelReason } from '../../cancel/cancel-reason.js';
+import { isConnectionError } from '../driver.js';
+import { deleteFinished } from '../sql/delete-finished.js';
+import { reclaimExpired } from '../sql/reclaim-expired.js';
+import { renewLeases } from '../sql/renew-leases.js';
+import { ENDED, type RunningJob } from './running-job.js';
+import type { WorkerContext } from './worker.js';
+
+/** What the keeper does to a job. */
+export interface LeaseActions {
+  /** The lease is gone: stop the job here. */
+  lose(job: RunningJob, why: string): void;
+  /** A cancellation is pending in the database. */
+  cancel(job: RunningJob, reason: CancelReason): void;
+}
+
+const SWEEP_BATCH = 500;
+const RETENTION_EVERY_MS = 60_000;
+const RETENTION_BATCH = 1_000;
+
+/** See the file comment. */
+export class LeaseKeeper {
+  private _timer: NodeJS.Timeout | undefined = undefined;
+  private _ticking = false;
+  private _lastRetention = 0;
+
+  constructor(
+    private readonly _ctx: WorkerContext,
+    private readonly _held: ReadonlyMap<string, RunningJob>,
+    private readonly _actions: LeaseActions,
+  ) {}
+
+  /** Start ticking. */
+  start(): void {
+    const every = this._ctx.options.leaseTimeout / 4;
+    this._timer = setInterval(() => {
+      // Even while a renewal hangs (a network cut), leases that ran out are given up here.
+      this._expireLocally();
+      void this.tick();
+    }, every);
+    // Sweep once at start: a crashed predecessor's jobs need not wait a tick.
+    void this.tick();
+  }
+
+  /** Stop ticking (leases of jobs still held will expire). */
+  stop(): void {
+    clearInterval(this._timer);
+    this._timer = undefined;
+  }
+
+  /** One round: renew, expire locally, sweep, retention. Never rejects. */
+  async tick(): Promise<void> {
+    if (this._ticking) return;
+    this._ticking = true;
+    try {
+      await this._renew();
+      await this._sweep();
+      await this._retention();
+    } finally {
+      this._ticking = false;
+    }
+  }
+
+  private async _renew(): Promise<void> {
+    const jobs = [...this._held.values()].filter((job) => !job.leaseLost);
+    if (jobs.length === 0) return;
+    const { driver, schema, workerId, options } = this._ctx;
+    const startedAt = performance.now();
+    let rows: Array<{ id: string; cancel_requested: { kind: string; message: string } | null }>;
+    try {
+      const attempts: Record<string, number> = {};
+      for (const job of jobs) attempts[job.id] = job.attempt;
+      rows = await driver.query(renewLeases(schema), [
+        workerId,
+        Object.keys(attempts),
+        JSON.stringify(attempts),
+        Math.round(options.leaseTimeout),
+      ]);
+    } catch (error) {
+      this._log(error, 'renewing leases failed');
+      this._expireLocally();
+      return;
+    }
+    const renewed = new Map(rows.map((row) => [row.id, row.cancel_requested]));
+    for (const job of jobs) {
+      if (job.phase === ENDED) continue;
+      if (!renewed.has(job.id)) {
+        this._actions.lose(job, 'another worker took the job over after the lease expired');
+        continue;
+      }
+      job.leaseUntil = startedAt + options.leaseTimeout;
+      const requested = renewed.get(job.id);
+      if (requested != null && CancelReason.is(requested)) this._actions.cancel(job, requested);
+    }
+  }
+
+  /** Without a renewal, a lease whose time is up may already be another worker's: give it up. */
+  private _expireLocally(): void {
+    const now = performance.now();
+    for (const job of this._held.values()) {
+      if (job.phase !== ENDED && !job.leaseLost && job.leaseUntil <= now) {
+        this._actions.lose(job, 'it could not be renewed in time (database unavailable or slow)');
+      }
+    }
+  }
+
+  private async _sweep(): Promise<void> {
+    const { driver, schema } = this._ctx;
+    try {
+      const rows = await driver.query<{ id: string; state: string }>(reclaimExpired(schema), [
+        SWEEP_BATCH,
+        schema.channel,
+      ]);
+      if (rows.length > 0) {
+        this._ctx.logger.warn(
+          { backend: this._ctx.options.name, jobs: rows.map((row) => row.id) },
+          `postgres: reclaimed ${rows.length} job(s) whose worker stopped renewing its lease`,
+        );
+      }
+    } catch (error) {
+      this._log(error, 'sweeping expired leases failed');
+    }
+  }
+
+  private async _retention(): Promise<void> {
+    const now = Date.now();
+    if (now - this._lastRetention < RETENTION_EVERY_MS) return;
+    this._lastRetention = now;
+    const { driver, schema, options } = this._ctx;
+    try {
+      await driver.query(deleteFinished(schema), [
+        options.retention,
+        options.failedRetention,
+        RETENTION_BATCH,
+      ]);
+    } catch (error) {
+      this._log(error, 'deleting old jobs failed');
+    }
+  }
+
+  private _log(error: unknown, what: string): void {
+    this._ctx.logger[isConnectionError(error) ? 'warn' : 'error'](
+      { err: error, backend: this._ctx.options.name },
+      `postgres: ${what}`,
+    );
+  }
+}

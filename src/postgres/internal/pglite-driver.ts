@@ -1,0 +1,94 @@
+// The PGlite adapter of `SqlDriver`: one embedded Postgres in this process (queries are
+// serialised by PGlite), with the same SQL as the `pg` adapter and PGlite's own `listen()`.
+// A data directory gives durability with no server; no data directory keeps it in memory.
+
+import type { PGliteInterface } from '@electric-sql/pglite';
+import {
+  type DriverHealth,
+  isConnectionError,
+  type ListenHandlers,
+  type SqlDriver,
+  type SqlQueryable,
+  type Statement,
+} from '../driver.js';
+
+/** Use `db` (which stays open on close), or open one on `dataDir` (closed on close). */
+export async function openPgliteDriver(
+  source: PGliteInterface | { readonly dataDir?: string | undefined },
+): Promise<SqlDriver> {
+  if (isPglite(source)) return new PgliteDriver(source, false);
+  const { PGlite } = await import('@electric-sql/pglite');
+  const db =
+    source.dataDir === undefined ? await PGlite.create() : await PGlite.create(source.dataDir);
+  return new PgliteDriver(db, true);
+}
+
+/** True when `value` looks like a PGlite instance (rather than `{ dataDir }`). */
+export function isPglite(value: unknown): value is PGliteInterface {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as PGliteInterface).query === 'function' &&
+    typeof (value as PGliteInterface).listen === 'function'
+  );
+}
+
+class PgliteDriver implements SqlDriver {
+  readonly kind = 'pglite';
+  private _database = true;
+  private _unlisten: (() => Promise<void>) | undefined = undefined;
+
+  constructor(
+    private readonly _db: PGliteInterface,
+    private readonly _owned: boolean,
+  ) {}
+
+  get health(): DriverHealth {
+    const open = !this._db.closed;
+    return { database: open && this._database, listener: open };
+  }
+
+  async query<R>(statement: Statement | string, params: readonly unknown[] = []): Promise<R[]> {
+    const text = typeof statement === 'string' ? statement : statement.text;
+    try {
+      const result = await this._db.query<R>(text, params as unknown[]);
+      this._database = true;
+      return result.rows;
+    } catch (error) {
+      if (isConnectionError(error)) this._database = false;
+      throw error;
+    }
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this._db.exec(sql);
+  }
+
+  transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
+    return this._db.transaction(async (tx) => {
+      const queryable: SqlQueryable = {
+        query: async <R>(statement: Statement | string, params: readonly unknown[] = []) => {
+          const text = typeof statement === 'string' ? statement : statement.text;
+          return (await tx.query<R>(text, params as unknown[])).rows;
+        },
+        exec: async (sql: string) => {
+          await tx.exec(sql);
+        },
+      };
+      return fn(queryable);
+    });
+  }
+
+  async listen(channel: string, handlers: ListenHandlers): Promise<void> {
+    this._unlisten = await this._db.listen(channel, (payload) => handlers.notification(payload));
+  }
+
+  async close(): Promise<void> {
+    const unlisten = this._unlisten;
+    this._unlisten = undefined;
+    if (!this._db.closed) {
+      if (unlisten !== undefined) await unlisten().catch(() => {});
+      if (this._owned) await this._db.close();
+    }
+  }
+}

@@ -1,0 +1,78 @@
+// Checks of the options of `listTasks` and `shutdown` on the Postgres backend.
+
+import type { BackendShutdownOptions } from '../../backend/task-backend.js';
+import type { ListTasksOptions, TaskState } from '../../backend/task-events.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { validateTimeout } from '../../task/internal/validate.js';
+import { integer } from '../options.js';
+
+const STATES: ReadonlySet<string> = new Set<TaskState>([
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+]);
+const MAX_PAGE = 1_000;
+
+/** `listTasks` options as statement parameters. */
+export interface ListParams {
+  readonly states: TaskState[] | null;
+  readonly type: string | null;
+  readonly limit: number;
+  readonly cursor: string | null;
+}
+
+/** Check `options` of `listTasks`. */
+export function listOptions(options: ListTasksOptions): ListParams {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('options', 'an object', options);
+  }
+  const { state, type, limit = 100, cursor } = options;
+  let states: TaskState[] | null = null;
+  if (state !== undefined) {
+    states = (typeof state === 'string' ? [state] : [...state]) as TaskState[];
+    for (const s of states) {
+      if (!STATES.has(s)) {
+        throw new InvalidArgumentError(
+          'options.state',
+          `one or more of ${[...STATES].join(', ')}`,
+          state,
+        );
+      }
+    }
+  }
+  if (type !== undefined && typeof type !== 'string') {
+    throw new InvalidArgumentError('options.type', 'a string', type);
+  }
+  if (cursor !== undefined && typeof cursor !== 'string') {
+    throw new InvalidArgumentError('options.cursor', 'a task id', cursor);
+  }
+  return {
+    states,
+    type: type ?? null,
+    limit: integer('options.limit', limit, 1, MAX_PAGE),
+    cursor: cursor ?? null,
+  };
+}
+
+/** Check `options` of `shutdown`, with the backend's defaults. */
+export function shutdownOptions(
+  options: BackendShutdownOptions,
+  defaults: { readonly shutdownTimeout: number; readonly shutdownGrace: number },
+): { timeout: number; grace: number } {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('options', 'an object', options);
+  }
+  const {
+    timeout = defaults.shutdownTimeout,
+    grace = defaults.shutdownGrace,
+    dropQueued,
+  } = options;
+  validateTimeout('options.timeout', timeout);
+  validateTimeout('options.grace', grace);
+  if (dropQueued !== undefined && typeof dropQueued !== 'boolean') {
+    throw new InvalidArgumentError('options.dropQueued', 'a boolean', dropQueued);
+  }
+  return { timeout, grace };
+}

@@ -1,0 +1,480 @@
+/**
+ * The durable task backend: jobs stored in PostgreSQL (a server through `pg`, or embedded
+ * PGlite), claimed by workers in any number of processes.
+ *
+ * @module
+ */
+
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { HandlerRegistry } from '../backend/handler-registry.js';
+import { logShutdownReport } from '../backend/internal/shutdown-log.js';
+import { newTaskId } from '../backend/internal/task-id.js';
+import { validateReason, validateTaskId } from '../backend/internal/validate-task.js';
+import type {
+  BackendShutdownOptions,
+  BackendShutdownReport,
+  BackendState,
+  HandlerRegistration,
+  TaskBackend,
+  TaskExecutor,
+  TaskHandler,
+} from '../backend/task-backend.js';
+import type {
+  FollowOptions,
+  ListTasksOptions,
+  TaskEvent,
+  TaskEventSource,
+  TaskState,
+} from '../backend/task-events.js';
+import { CancelReason, type CancelReasonInput } from '../cancel/cancel-reason.js';
+import { CancelToken } from '../cancel/cancel-token.js';
+import {
+  BackendNotStartedError,
+  BackendShutDownError,
+  DatabaseUnavailableError,
+  InvalidArgumentError,
+  TasksAbandonedError,
+  UnknownTaskTypeError,
+} from '../errors.js';
+import { getDefaultRuntime } from '../lifecycle/default-runtime.js';
+import type { ShutdownHookRegistration } from '../lifecycle/runtime-options.js';
+import { createConsoleLogger, type Logger } from '../observe/logger.js';
+import { isConnectionError } from './driver.js';
+import { type Connection, connect } from './internal/connection.js';
+import { drain } from './internal/drain.js';
+import { jobRow } from './internal/job-spec.js';
+import { listOptions, shutdownOptions } from './internal/read-options.js';
+import type { RunningJob } from './internal/running-job.js';
+import { serializeReason, type TaskRow, toTaskInfo } from './internal/task-row.js';
+import type { WorkerCounters } from './internal/worker.js';
+import {
+  integer,
+  type PostgresBackendOptions,
+  type ResolvedPostgresOptions,
+  resolvePostgresOptions,
+} from './options.js';
+import { cancelJob } from './sql/cancel-job.js';
+import { countJobs } from './sql/count-jobs.js';
+import { getTask } from './sql/get-task.js';
+import { listTasks } from './sql/list-tasks.js';
+import { retryJob } from './sql/retry-job.js';
+import { type SchemaNames, schemaNames } from './sql/statement.js';
+import type {
+  PostgresBackendStats,
+  PostgresHealth,
+  PostgresSubmitResult,
+  PostgresTaskInfo,
+  PostgresTaskSpec,
+  RetryTaskOptions,
+} from './types.js';
+
+/**
+ * A durable {@link TaskBackend} and {@link TaskEventSource} on PostgreSQL: `submit` stores the
+ * job; workers (this process, with `concurrency > 0`, and any other process on the same database
+ * and schema) claim it, run its handler and record how it ended. Runs over `pg` against a server
+ * (`connectionString`) or over PGlite (`pglite`) with the same SQL.
+ *
+ * **Guarantees.** At-least-once: a job accepted by `submit` runs until it succeeds, fails for
+ * good, or is cancelled, even if workers crash. A claimed job is held under a *lease* that its
+ * worker renews every `leaseTimeout / 4`; while the lease is alive no other worker runs the job.
+ * A worker that dies (`kill -9`, network cut) stops renewing; within about `1.25 × leaseTimeout`
+ * another worker takes the job back and runs it again (the lost attempt counts, and is in the
+ * job's error history). A failure is retried with exponential backoff and jitter up to
+ * `maxAttempts`; then the job stays `failed` (a dead letter) with every attempt's error, for
+ * {@link PostgresBackend.listTasks} and {@link PostgresBackend.retry}. `cancel(id)` works from
+ * any process: a queued job never runs; a running job's token is cancelled on whichever worker
+ * runs it (NOTIFY, with the heartbeat as fallback) and the job ends `cancelled`, not retried.
+ * Every job's events are stored in order, end with exactly one terminal event, and can be
+ * followed from any process.
+ *
+ * **Not guaranteed.** Exactly-once: a handler may run again after a crash, or after its worker
+ * lost its lease while still running (it is then cancelled, but may not stop at once). Make
+ * handlers idempotent. Cancellation is cooperative. `stats()` counts this process only.
+ *
+ * @example
+ * ```ts
+ * const backend = new PostgresBackend({ connectionString: process.env.DATABASE_URL });
+ * backend.register<{ to: string }>('email.send', async (payload, ctx) => {
+ *   await sendEmail(payload.to, { signal: ctx.token.signal });
+ * });
+ * await backend.start();
+ * const { id } = await backend.submit({ type: 'email.send', payload: { to: 'a@example.com' } });
+ * for await (const event of backend.events(id)) console.log(event.type);
+ * await backend.shutdown();
+ * ```
+ */
+export class PostgresBackend implements TaskBackend, TaskEventSource {
+  /** A name for logs and errors. */
+  readonly name: string;
+  /** This worker's id (the `locked_by` of the jobs it runs). */
+  readonly workerId: string;
+
+  private readonly _options: ResolvedPostgresOptions;
+  private readonly _connectionOptions: PostgresBackendOptions;
+  private readonly _logger: Logger;
+  private readonly _token: CancelToken;
+  private readonly _schema: SchemaNames;
+  private readonly _registry = new HandlerRegistry();
+  private readonly _counters: WorkerCounters = {
+    claimed: 0,
+    succeeded: 0,
+    failed: 0,
+    cancelled: 0,
+    retried: 0,
+    released: 0,
+    leasesLost: 0,
+  };
+  private _executor = false;
+  private _state: BackendState = 'created';
+  private _submitted = 0;
+  private _connecting: Promise<Connection> | undefined = undefined;
+  private _connection: Connection | undefined = undefined;
+  private _shutdown: Promise<BackendShutdownReport> | undefined = undefined;
+  private _runtimeHook: ShutdownHookRegistration | undefined = undefined;
+
+  constructor(options: PostgresBackendOptions) {
+    this._options = resolvePostgresOptions(options);
+    this._connectionOptions = options;
+    this.name = this._options.name;
+    this._logger = options.logger ?? createConsoleLogger();
+    this._token = options.token === undefined ? new CancelToken() : options.token.child();
+    this._schema = schemaNames(this._options.schema);
+    this.workerId =
+      this._options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  }
+
+  /** Where the backend is in its life: `created` → `started` → `stopping` → `stopped`. */
+  get state(): BackendState {
+    return this._state;
+  }
+
+  /** Register the handler for tasks of `type`; see {@link TaskBackend.register}. */
+  register<P = unknown>(type: string, handler: TaskHandler<P>): HandlerRegistration {
+    const registration = this._registry.register(type, handler);
+    this._connection?.worker?.reconnected();
+    return registration;
+  }
+
+  /** Set (or clear) the fallback that runs every type without a handler (claims any type). */
+  setExecutor(executor: TaskExecutor | undefined): void {
+    this._registry.setExecutor(executor);
+    this._executor = executor !== undefined;
+    this._connection?.worker?.reconnected();
+  }
+
+  /**
+   * Connect, create or update the schema (unless `migrate: false`), start listening and, with
+   * `concurrency > 0`, start claiming. Idempotent. Rejects with `DatabaseUnavailableError` or
+   * `MigrationFailedError` (the backend stays `created`: `start()` may be called again), and with
+   * `BackendShutDownError` after a shutdown.
+   */
+  async start(): Promise<void> {
+    if (this._state === 'started') return;
+    if (this._state !== 'created') throw new BackendShutDownError(this.name);
+    const connection = await this._connect();
+    if (this._state !== 'created') return;
+    this._hookIntoRuntime();
+    this._state = 'started';
+    connection.worker?.start();
+    this._logger.debug({ backend: this.name, workerId: this.workerId }, 'postgres backend started');
+  }
+
+  /**
+   * Store a job. Resolves with its id once it is committed (`outcome` tells whether a job key
+   * matched a pending job). Rejects, never throws, with a typed error: see {@link TaskBackend};
+   * also `DatabaseUnavailableError`.
+   */
+  async submit<P = unknown>(task: PostgresTaskSpec<P>): Promise<PostgresSubmitResult> {
+    const connection = this._started();
+    const row = jobRow(task, this._options, (type) => this._checkKnown(type));
+    const result = await connection.submitter.insert(row);
+    this._submitted++;
+    return result;
+  }
+
+  /** Submit many jobs at once (one statement for those without a key); in order. */
+  submitMany(tasks: readonly PostgresTaskSpec[]): Promise<PostgresSubmitResult[]> {
+    if (!Array.isArray(tasks)) {
+      return Promise.reject(new InvalidArgumentError('tasks', 'an array', tasks));
+    }
+    return Promise.all(tasks.map((task) => this.submit(task)));
+  }
+
+  /**
+   * Cancel a job from any process: a queued one ends `cancelled` at once; a running one has its
+   * token cancelled wherever it runs, and ends `cancelled` (not retried). Resolves `true` when
+   * this call delivered the cancellation, `false` for an unknown, finished or already-cancelled
+   * job.
+   */
+  async cancel(id: string, reason?: CancelReasonInput): Promise<boolean> {
+    if (typeof id !== 'string') throw new InvalidArgumentError('id', 'a string', id);
+    validateReason(reason);
+    const connection = await this._connected();
+    const full =
+      reason === undefined || typeof reason === 'string'
+        ? CancelReason.requested(reason ?? 'task cancelled')
+        : reason;
+    // Held here: cancel at once, with the full reason (its `cause` does not travel by NOTIFY).
+    // The row is still marked, so that a crash before the job's end is written cannot retry it.
+    const local = connection.worker?.cancelLocal(id, undefined, full) ?? false;
+    const rows = await this._query<{ state: string; locked_by: string | null; attempts: number }>(
+      connection,
+      'cancel the task',
+      () =>
+        connection.driver.query(cancelJob(this._schema), [
+          id,
+          JSON.stringify(serializeReason(full)),
+          this._schema.channel,
+        ]),
+    );
+    const row = rows[0];
+    if (row === undefined) return local;
+    if (row.state === 'cancelled') this._counters.cancelled++;
+    else if (row.locked_by === this.workerId) {
+      connection.worker?.cancelLocal(id, row.attempts, full);
+    }
+    return true;
+  }
+
+  /**
+   * Run a failed (or cancelled) job again: a copy is queued under a new id with a fresh attempt
+   * budget, linked by `retryOf`; the original keeps its record. Resolves with the new job's id,
+   * or `undefined` when `id` is unknown or not failed or cancelled.
+   */
+  async retry(
+    id: string,
+    options: RetryTaskOptions = {},
+  ): Promise<PostgresSubmitResult | undefined> {
+    if (typeof id !== 'string') throw new InvalidArgumentError('id', 'a string', id);
+    const newId = options.id ?? newTaskId();
+    validateTaskId(newId);
+    const attempts =
+      options.maxAttempts === undefined
+        ? null
+        : integer('options.maxAttempts', options.maxAttempts, 1, 1_000_000);
+    const connection = await this._connected();
+    const rows = await this._query<{ id: string }>(connection, 'retry the task', () =>
+      connection.driver.query(retryJob(this._schema), [id, newId, attempts, this._schema.channel]),
+    );
+    return rows[0] === undefined ? undefined : { id: rows[0].id, outcome: 'inserted' };
+  }
+
+  /** The job's record, or `undefined` for an unknown (or deleted) id. */
+  async getTask(id: string): Promise<PostgresTaskInfo | undefined> {
+    if (typeof id !== 'string') throw new InvalidArgumentError('id', 'a string', id);
+    const connection = await this._connected();
+    const rows = await this._query<TaskRow>(connection, 'read the task', () =>
+      connection.driver.query(getTask(this._schema), [id]),
+    );
+    return rows[0] === undefined ? undefined : toTaskInfo(rows[0]);
+  }
+
+  /** Job records, newest first; `{ state: 'failed' }` lists the dead letters. */
+  async listTasks(options: ListTasksOptions = {}): Promise<PostgresTaskInfo[]> {
+    const { states, type, limit, cursor } = listOptions(options);
+    const connection = await this._connected();
+    const rows = await this._query<TaskRow>(connection, 'list tasks', () =>
+      connection.driver.query(listTasks(this._schema), [states, type, cursor, limit]),
+    );
+    return rows.map(toTaskInfo);
+  }
+
+  /** Follow a job's events from any process; see {@link TaskEventSource.events}. */
+  events(id: string, options: FollowOptions = {}): AsyncIterable<TaskEvent> {
+    const self = this;
+    return {
+      async *[Symbol.asyncIterator]() {
+        const connection = await self._connected();
+        yield* connection.followers.follow(id, options);
+      },
+    };
+  }
+
+  /** How many jobs are in each state (counts the whole table: not for hot paths). */
+  async counts(): Promise<Record<TaskState, number>> {
+    const connection = await this._connected();
+    const rows = await this._query<{ state: TaskState; count: number }>(
+      connection,
+      'count tasks',
+      () => connection.driver.query(countJobs(this._schema)),
+    );
+    const counts: Record<TaskState, number> = {
+      queued: 0,
+      running: 0,
+      succeeded: 0,
+      failed: 0,
+      cancelled: 0,
+    };
+    for (const row of rows) counts[row.state] = row.count;
+    return counts;
+  }
+
+  /** Whether the database and the LISTEN connection work (for a readiness probe). */
+  health(): PostgresHealth {
+    const health = this._connection?.driver.health ?? { database: false, listener: false };
+    return { status: health.database && health.listener ? 'ok' : 'degraded', ...health };
+  }
+
+  /** This process's counters, a snapshot. */
+  stats(): PostgresBackendStats {
+    const worker = this._connection?.worker;
+    const c = this._counters;
+    return {
+      queued: worker?.ready ?? 0,
+      running: worker?.running ?? 0,
+      succeeded: c.succeeded,
+      failed: c.failed,
+      cancelled: c.cancelled,
+      submitted: this._submitted,
+      retried: c.retried,
+      released: c.released,
+      claimed: c.claimed,
+      leasesLost: c.leasesLost,
+    };
+  }
+
+  /**
+   * Stop claiming, hand prefetched jobs back at once, let running jobs finish within `timeout`,
+   * then cancel the rest and hand them back without counting the attempt (another worker takes
+   * them at once); wait `grace` for them, write everything back, and close. Jobs still running
+   * after `grace` are reported as `abandoned`: their leases are left to expire. Idempotent.
+   */
+  shutdown(options: BackendShutdownOptions = {}): Promise<BackendShutdownReport> {
+    if (this._shutdown !== undefined) return this._shutdown;
+    let resolved: { timeout: number; grace: number };
+    try {
+      resolved = shutdownOptions(options, this._options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this._shutdown = this._runShutdown(resolved.timeout, resolved.grace);
+    return this._shutdown;
+  }
+
+  /** `await using backend = …`: shuts the backend down with its default options. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown();
+  }
+
+  private _checkKnown(type: string): void {
+    if (this._executor || this._registry.has(type) || this._options.types.has(type)) return;
+    throw new UnknownTaskTypeError(this.name, type);
+  }
+
+  private _started(): Connection {
+    if (this._state === 'created') throw new BackendNotStartedError(this.name);
+    if (this._state !== 'started' || this._connection === undefined) {
+      throw new BackendShutDownError(this.name);
+    }
+    return this._connection;
+  }
+
+  /** The connection, opened on first use (reads work before `start()`). */
+  private async _connected(): Promise<Connection> {
+    if (this._state === 'stopping' || this._state === 'stopped') {
+      throw new BackendShutDownError(this.name);
+    }
+    return this._connection ?? this._connect();
+  }
+
+  private _connect(): Promise<Connection> {
+    if (this._connecting === undefined) {
+      this._connecting = connect({
+        connection: this._connectionOptions,
+        schema: this._schema,
+        options: this._options,
+        logger: this._logger,
+        workerId: this.workerId,
+        registry: this._registry,
+        token: this._token,
+        counters: this._counters,
+        hasExecutor: () => this._executor,
+        reportFailure: (job, error, willRetry) => this._reportFailure(job, error, willRetry),
+      }).then(
+        (connection) => {
+          this._connection = connection;
+          return connection;
+        },
+        (error: unknown) => {
+          this._connecting = undefined;
+          throw error;
+        },
+      );
+    }
+    return this._connecting;
+  }
+
+  /** Run a read or write for a caller: a connection failure becomes `DatabaseUnavailableError`. */
+  private async _query<R>(
+    _connection: Connection,
+    what: string,
+    run: () => Promise<R[]>,
+  ): Promise<R[]> {
+    try {
+      return await run();
+    } catch (error) {
+      if (this._state === 'stopped') throw new BackendShutDownError(this.name);
+      if (isConnectionError(error)) throw new DatabaseUnavailableError(this.name, what, error);
+      throw error;
+    }
+  }
+
+  private _reportFailure(job: RunningJob, error: Error, willRetry: boolean): void {
+    this._logger[willRetry ? 'warn' : 'error'](
+      {
+        err: error,
+        backend: this.name,
+        taskId: job.id,
+        taskType: job.type,
+        attempt: job.attempt,
+        maxAttempts: job.maxAttempts,
+        willRetry,
+      },
+      `task '${job.type}' (${job.id}) failed on attempt ${job.attempt} of ${job.maxAttempts}` +
+        (willRetry ? '; it will be retried' : ''),
+    );
+    const onError = this._options.onError;
+    if (onError === undefined) return;
+    try {
+      onError(error, { id: job.id, type: job.type, payload: job.payload, attempt: job.attempt });
+    } catch (hookError) {
+      this._logger.error({ err: hookError, backend: this.name }, 'backend onError hook threw');
+    }
+  }
+
+  private _hookIntoRuntime(): void {
+    const runtime = this._options.runtime ?? getDefaultRuntime();
+    if (runtime === false) return;
+    this._runtimeHook = runtime.onShutdown(
+      `backend '${this.name}'`,
+      ({ deadline }) => {
+        const remaining = Math.max(0, deadline - Date.now());
+        const grace = Math.min(this._options.shutdownGrace, remaining * 0.25);
+        const timeout = Math.max(0, remaining * 0.9 - grace);
+        return this.shutdown({ timeout, grace }).then((report) => {
+          if (report.abandoned.length > 0) {
+            throw new TasksAbandonedError(this.name, report.abandoned);
+          }
+        });
+      },
+      { phase: 'drain' },
+    );
+  }
+
+  private async _runShutdown(timeout: number, grace: number): Promise<BackendShutdownReport> {
+    this._state = 'stopping';
+    this._runtimeHook?.dispose();
+    this._runtimeHook = undefined;
+    const connection = this._connection ?? (await this._connecting?.catch(() => undefined));
+    const report = await drain(
+      { name: this.name, logger: this._logger, token: this._token, counters: this._counters },
+      connection,
+      timeout,
+      grace,
+    );
+    this._state = 'stopped';
+    logShutdownReport(this._logger, this.name, report);
+    return report;
+  }
+}

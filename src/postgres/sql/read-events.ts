@@ -1,0 +1,37 @@
+// A task's events after a seq, in order. Three sources make one stream: the handler's events
+// (rows of `events`), one `started` event per attempt (`attempt_seqs`, `attempt_times` of the job)
+// and, once the job has ended, its terminal event (the job row at `last_seq`). The first row, with
+// a null `seq`, says the task exists; no row at all means an unknown task.
+
+import { defineStatement, epochMs } from './statement.js';
+
+/** Params: `$1` task id, `$2` after this seq, `$3` at most this many events. */
+export const readEvents = defineStatement(
+  'read_events',
+  (s) => `
+WITH job AS (SELECT * FROM ${s}.jobs WHERE id = $1::text)
+SELECT seq, type, data, time FROM (
+  SELECT NULL::int AS seq, NULL::text AS type, NULL::json AS data, NULL::float8 AS time FROM job
+  UNION ALL
+  SELECT e.seq, e.type, e.data, ${epochMs('e.time')}
+  FROM ${s}.events e WHERE e.task_id = $1::text AND e.seq > $2::int
+  UNION ALL
+  SELECT a.seq, 'started', json_build_object('attempt', a.n), ${epochMs('a.at')}
+  FROM job, unnest(job.attempt_seqs, job.attempt_times) WITH ORDINALITY AS a(seq, at, n)
+  WHERE a.seq > $2::int
+  UNION ALL
+  SELECT job.last_seq, CASE job.state WHEN 'succeeded' THEN 'completed' ELSE job.state END,
+    CASE job.state
+      WHEN 'succeeded' THEN json_build_object('result', COALESCE(job.result, 'null'::json))
+      WHEN 'failed' THEN json_build_object(
+        'error', (job.errors -> -1) - 'attempt' - 'at',
+        'timeout', COALESCE(job.errors -> -1 ->> 'code' = 'WARDEN_ERR_TIMEOUT', false),
+        'attempt', job.attempts)
+      ELSE json_build_object('reason', job.cancel_reason)
+    END,
+    ${epochMs('job.finished_at')}
+  FROM job WHERE job.state IN ('succeeded', 'failed', 'cancelled') AND job.last_seq > $2::int
+) stream
+ORDER BY seq NULLS FIRST
+LIMIT $3::int + 1`,
+);

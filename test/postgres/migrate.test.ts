@@ -1,0 +1,103 @@
+// Schema migrations and connection failures, both engines: migrate() creates the schema once,
+// concurrent migrations wait for each other, a database newer than the code is refused, a
+// backend with `migrate: false` checks the version, and an unreachable server is a typed error.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  DatabaseUnavailableError,
+  MigrationFailedError,
+  migrate,
+  PostgresBackend,
+} from '../../src/postgres/index.js';
+import { rejectionOf, silentLogger } from '../helpers.js';
+import { engines } from './engines.js';
+import { makeBackend } from './helpers.js';
+
+for (const engine of await engines()) {
+  describe(`PostgresBackend migrations: ${engine.name}`, () => {
+    test('migrate() creates the schema once; later calls apply nothing', async () => {
+      const { schema, ...connection } = engine.options();
+      const first = await migrate({ ...connection, schema });
+      assert.deepEqual(first, { applied: ['000001.sql'], version: 1 });
+      const again = await migrate({ ...connection, schema });
+      assert.deepEqual(again, { applied: [], version: 1 });
+      const rows = await engine.query<{ id: number; name: string }>(
+        `SELECT id, name FROM "${schema}".migrations`,
+      );
+      assert.deepEqual(rows, [{ id: 1, name: '000001.sql' }]);
+    });
+
+    test('several processes migrating at once apply each migration exactly once', async () => {
+      const { schema, ...connection } = engine.options();
+      const results = await Promise.all([0, 1, 2, 3].map(() => migrate({ ...connection, schema })));
+      const applied = results.flatMap((result) => result.applied);
+      assert.deepEqual(applied, ['000001.sql']);
+      const backends = [0, 1].map(() => makeBackend(engine, { schema }));
+      await Promise.all(backends.map((backend) => backend.start()));
+    });
+
+    test('a database newer than this code is refused', async () => {
+      const { schema, ...connection } = engine.options();
+      await migrate({ ...connection, schema });
+      await engine.query(
+        `INSERT INTO "${schema}".migrations (id, name) VALUES (999, '000999.sql')`,
+      );
+      const error = await rejectionOf(migrate({ ...connection, schema }));
+      assert.ok(error instanceof MigrationFailedError, String(error));
+      assert.match(error.message, /newer than this version/);
+      const backend = makeBackend(engine, { schema });
+      assert.ok((await rejectionOf(backend.start())) instanceof MigrationFailedError);
+    });
+
+    test('a failed migration leaves nothing behind', async () => {
+      const { schema, ...connection } = engine.options();
+      // A table in the way makes migration 1 fail half-way through.
+      await engine.query(`CREATE SCHEMA "${schema}"`);
+      await engine.query(`CREATE TABLE "${schema}".events (x int)`);
+      const error = await rejectionOf(migrate({ ...connection, schema }));
+      assert.ok(error instanceof MigrationFailedError, String(error));
+      assert.equal(error.migration, '000001.sql');
+      const tables = await engine.query<{ table_name: string }>(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`,
+        [schema],
+      );
+      assert.deepEqual(
+        tables.map((row) => row.table_name),
+        ['events'],
+      );
+    });
+
+    test('with migrate: false, start() checks the schema is up to date', async () => {
+      const schema = engine.newSchema();
+      const unmigrated = makeBackend(engine, { schema, migrate: false });
+      const error = await rejectionOf(unmigrated.start());
+      assert.ok(error instanceof MigrationFailedError);
+      assert.match(error.message, /run migrate\(\)/);
+      assert.equal(unmigrated.state, 'created');
+      const { schema: _, ...connection } = engine.options(schema);
+      await migrate({ ...connection, schema });
+      const backend = makeBackend(engine, { schema, migrate: false });
+      await backend.start();
+      assert.equal(backend.health().status, 'ok');
+    });
+  });
+}
+
+describe('PostgresBackend connection failures', () => {
+  test('an unreachable server: start() rejects with DatabaseUnavailableError and may be retried', async () => {
+    const backend = new PostgresBackend({
+      connectionString: 'postgres://nobody@127.0.0.1:1/none',
+      logger: silentLogger,
+      runtime: false,
+    });
+    const error = await rejectionOf(backend.start());
+    assert.ok(error instanceof DatabaseUnavailableError, String(error));
+    assert.equal(error.code, 'WARDEN_ERR_DATABASE_UNAVAILABLE');
+    assert.equal(backend.state, 'created');
+    assert.deepEqual(backend.health(), { status: 'degraded', database: false, listener: false });
+    const again = await rejectionOf(backend.start());
+    assert.ok(again instanceof DatabaseUnavailableError);
+    await backend.shutdown();
+  });
+});

@@ -1,0 +1,40 @@
+// PGlite on a data directory is durable with no server: jobs submitted before a shutdown are
+// still there (and run) when a new backend opens the same directory.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { PostgresBackend } from '../../src/postgres/index.js';
+import { deferred, silentLogger, within } from '../helpers.js';
+
+describe('PostgresBackend on a PGlite data directory', () => {
+  test('jobs survive a restart of the process-embedded database', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'warden-pglite-'));
+    after(() => rmSync(dataDir, { recursive: true, force: true }));
+    const first = new PostgresBackend({
+      pglite: { dataDir },
+      concurrency: 0,
+      types: { later: {} },
+      logger: silentLogger,
+      runtime: false,
+    });
+    await first.start();
+    const { id } = await first.submit({ type: 'later', payload: { keep: true } });
+    await first.shutdown();
+    const second = new PostgresBackend({
+      pglite: { dataDir },
+      logger: silentLogger,
+      runtime: false,
+    });
+    const ran = deferred<unknown>();
+    second.register('later', (payload, ctx) => ran.resolve({ payload, id: ctx.id }));
+    await second.start();
+    assert.deepEqual(await within(ran.promise, { timeout: 30_000 }), {
+      payload: { keep: true },
+      id,
+    });
+    await second.shutdown();
+  });
+});
