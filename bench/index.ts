@@ -19,6 +19,9 @@ const suites: readonly SuiteEntry[] = [
   { name: 'core/cancel-fan-out', load: () => import('./core/cancel-fan-out.js') },
   { name: 'backend/in-process', load: () => import('./backend/in-process.js') },
   { name: 'lifecycle/shutdown', load: () => import('./lifecycle/shutdown.js') },
+  { name: 'coordinator/fan-out', load: () => import('./coordinator/fan-out.js') },
+  { name: 'coordinator/short-tasks', load: () => import('./coordinator/short-tasks.js') },
+  { name: 'postgres/queues', load: () => import('./postgres/suite.js') },
 ];
 
 interface Args {

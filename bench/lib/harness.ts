@@ -3,6 +3,7 @@
 // reported as the median, its ratio to the baseline's median, the live heap per task while the
 // work is in flight, and the heap still retained after all rounds (after a GC, minus before).
 
+import { Clock, GcPauses } from './clock.js';
 import { collectGarbage, heapUsed } from './heap.js';
 import { median } from './stats.js';
 
@@ -12,11 +13,7 @@ export interface Probe {
   inFlight(): void;
 }
 
-/** A running measurement, from {@link Clock.start}. */
-export interface Stopwatch {
-  /** Wall milliseconds since the stopwatch was started; also records the CPU time spent. */
-  elapsed(): number;
-}
+export type { Clock, Stopwatch } from './clock.js';
 
 /** One contender in a suite. */
 export interface BenchCase {
@@ -59,6 +56,8 @@ export interface CaseResult {
    * processes on a busy machine.
    */
   readonly cpuMs: number;
+  /** Median total of main-thread GC pauses within the measured span, scaled like the median. */
+  readonly gcMs: number;
   /** Median divided by the baseline's median. */
   readonly ratio: number;
   /** Heap per task while all tasks were in flight, bytes (heapUsed after GC, minus before). */
@@ -107,38 +106,18 @@ export interface RunConfig {
 
 const noProbe: Probe = { inFlight() {} };
 
-/**
- * The clock a case times itself with: `const watch = clock.start(); …; return watch.elapsed();`.
- * It records process CPU time over the same span, for the CPU column.
- */
-export class Clock {
-  /** CPU ms of the last span measured with this clock. */
-  lastCpuMs = Number.NaN;
-
-  start(): Stopwatch {
-    const wallStart = performance.now();
-    const cpuStart = process.cpuUsage();
-    return {
-      elapsed: () => {
-        const wall = performance.now() - wallStart;
-        const cpu = process.cpuUsage(cpuStart);
-        this.lastCpuMs = (cpu.user + cpu.system) / 1000;
-        return wall;
-      },
-    };
-  }
-}
-
 /** Run every case of `suite` and return the results, baseline first. */
 export async function runSuite(suite: Suite, config: RunConfig): Promise<CaseResult[]> {
   const suiteN = Math.max(1, Math.round(suite.n * config.scale));
   const raw: Array<Omit<CaseResult, 'ratio'>> = [];
+  const pauses = new GcPauses();
   await suite.setup?.();
   try {
     for (const benchCase of suite.cases) {
-      raw.push(await runCase(benchCase, suiteN, config));
+      raw.push(await runCase(benchCase, suiteN, config, pauses));
     }
   } finally {
+    pauses.disconnect();
     await suite.teardown?.();
   }
   const baseline = raw[0]?.medianMs ?? Number.NaN;
@@ -149,6 +128,7 @@ async function runCase(
   benchCase: BenchCase,
   suiteN: number,
   config: RunConfig,
+  pauses: GcPauses,
 ): Promise<Omit<CaseResult, 'ratio'>> {
   const n = Math.max(
     1,
@@ -183,19 +163,25 @@ async function runCase(
   const before = heapUsed();
   const roundsMs: number[] = [];
   const cpuMs: number[] = [];
+  const gcMs: number[] = [];
   for (let round = 0; round < config.rounds; round++) {
     await collectGarbage();
-    clock.lastCpuMs = Number.NaN;
+    clock.reset();
+    // Fallbacks for a case that times itself without the clock: its whole `run` call.
+    const start = performance.now();
     const cpuStart = process.cpuUsage();
     const ms = await benchCase.run(n, noProbe, clock);
     const whole = process.cpuUsage(cpuStart);
+    const span = clock.lastSpan ?? { start, end: performance.now() };
     const cpu = Number.isNaN(clock.lastCpuMs)
       ? (whole.user + whole.system) / 1000
       : clock.lastCpuMs;
+    const gc = await pauses.within(span);
     roundsMs.push(ms);
     cpuMs.push(cpu);
+    gcMs.push(gc);
     progress(
-      `  ${benchCase.name}: round ${round + 1}/${config.rounds} ${ms.toFixed(1)} ms (cpu ${cpu.toFixed(1)} ms)`,
+      `  ${benchCase.name}: round ${round + 1}/${config.rounds} ${ms.toFixed(1)} ms (cpu ${cpu.toFixed(1)}, gc ${gc.toFixed(1)})`,
     );
   }
   await collectGarbage();
@@ -210,6 +196,7 @@ async function runCase(
     maxMs: Math.max(...roundsMs) * factor,
     roundsMs,
     cpuMs: median(cpuMs) * factor,
+    gcMs: median(gcMs) * factor,
     inFlightBytesPerTask,
     retainedBytes,
     note: benchCase.note,

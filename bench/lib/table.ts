@@ -9,6 +9,7 @@ const HEADERS = [
   'ratio',
   'min–max ms',
   'cpu ms',
+  'gc ms',
   'in-flight B/task',
   'retained',
 ] as const;
@@ -22,6 +23,7 @@ function cells(result: CaseResult): string[] {
     `${result.ratio.toFixed(2)}×`,
     `${result.minMs.toFixed(1)}–${result.maxMs.toFixed(1)}`,
     result.cpuMs.toFixed(1),
+    result.gcMs.toFixed(1),
     result.inFlightBytesPerTask === undefined ? '–' : result.inFlightBytesPerTask.toFixed(0),
     formatBytes(result.retainedBytes),
   ];
@@ -96,8 +98,8 @@ function footnotes(suite: Suite, rounds: number, results: readonly CaseResult[])
     if (result.note !== undefined) notes.push(`${result.name}: ${result.note}`);
   }
   notes.push(
-    'cpu ms: median process CPU time (user + system, every thread, GC helpers included) over the same span.',
-    `in-flight B/task: heapUsed after GC with every task spawned and not yet joined, minus before, per task; retained: heapUsed after GC after ${rounds} rounds, minus before them.`,
+    'cpu ms: median process CPU time (user + system, every thread, GC helpers included) over the same span; gc ms: median total of main-thread GC pauses in it.',
+    `in-flight B/task: heapUsed after GC with every task spawned and not yet joined, minus before, per task; retained: heapUsed after GC after ${rounds} rounds, minus before them (below zero: memory still held from the warm-up or an earlier case was freed meanwhile; a leak would show as ${rounds} × its per-round size).`,
   );
   if (suite.notes !== undefined) notes.push(...suite.notes);
   return notes;
