@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { HandlerRegistry } from '../backend/handler-registry.js';
+import { registerDrainHook } from '../backend/internal/runtime-drain-hook.js';
 import { logShutdownReport } from '../backend/internal/shutdown-log.js';
 import { newTaskId } from '../backend/internal/task-id.js';
 import { validateReason, validateTaskId } from '../backend/internal/validate-task.js';
@@ -34,10 +35,8 @@ import {
   BackendShutDownError,
   DatabaseUnavailableError,
   InvalidArgumentError,
-  TasksAbandonedError,
   UnknownTaskTypeError,
 } from '../errors.js';
-import { getDefaultRuntime } from '../lifecycle/default-runtime.js';
 import type { ShutdownHookRegistration } from '../lifecycle/runtime-options.js';
 import { createConsoleLogger, type Logger } from '../observe/logger.js';
 import { isConnectionError } from './driver.js';
@@ -444,22 +443,7 @@ export class PostgresBackend implements TaskBackend, TaskEventSource {
   }
 
   private _hookIntoRuntime(): void {
-    const runtime = this._options.runtime ?? getDefaultRuntime();
-    if (runtime === false) return;
-    this._runtimeHook = runtime.onShutdown(
-      `backend '${this.name}'`,
-      ({ deadline }) => {
-        const remaining = Math.max(0, deadline - Date.now());
-        const grace = Math.min(this._options.shutdownGrace, remaining * 0.25);
-        const timeout = Math.max(0, remaining * 0.9 - grace);
-        return this.shutdown({ timeout, grace }).then((report) => {
-          if (report.abandoned.length > 0) {
-            throw new TasksAbandonedError(this.name, report.abandoned);
-          }
-        });
-      },
-      { phase: 'drain' },
-    );
+    this._runtimeHook = registerDrainHook(this, this._options.runtime, this._options.shutdownGrace);
   }
 
   private async _runShutdown(timeout: number, grace: number): Promise<BackendShutdownReport> {

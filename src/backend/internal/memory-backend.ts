@@ -10,10 +10,8 @@ import {
   BackendShutDownError,
   DuplicateTaskIdError,
   InvalidArgumentError,
-  TasksAbandonedError,
   UnknownTaskTypeError,
 } from '../../errors.js';
-import { getDefaultRuntime } from '../../lifecycle/default-runtime.js';
 import type { ShutdownHookRegistration } from '../../lifecycle/runtime-options.js';
 import { createConsoleLogger, type Logger } from '../../observe/logger.js';
 import { validateTimeout } from '../../task/internal/validate.js';
@@ -46,6 +44,7 @@ import { clockNow } from './clock.js';
 import { startedEvent, terminalEvent } from './event-log.js';
 import { checkFollow, Follower } from './follower.js';
 import { emitEvent, type RecordLimits, recordProgress } from './record-event.js';
+import { registerDrainHook } from './runtime-drain-hook.js';
 import { logShutdownReport } from './shutdown-log.js';
 import { CANCELLED, type EntryHost, QUEUED, RUNNING, SUCCEEDED, TaskEntry } from './task-entry.js';
 import { newTaskId } from './task-id.js';
@@ -318,24 +317,7 @@ export abstract class MemoryBackend
   }
 
   private _hookIntoRuntime(): void {
-    const runtime = this._options.runtime ?? getDefaultRuntime();
-    if (runtime === false) return;
-    this._runtimeHook = runtime.onShutdown(
-      `backend '${this.name}'`,
-      ({ deadline }) => {
-        // Finish clearly before the phase's cutoff (10 % slack for timer jitter), or the
-        // runtime reports the hook as hung.
-        const remaining = Math.max(0, deadline - Date.now());
-        const grace = Math.min(this._options.shutdownGrace, remaining * 0.25);
-        const timeout = Math.max(0, remaining * 0.9 - grace);
-        return this.shutdown({ timeout, grace }).then((report) => {
-          // Tasks still running make the runtime's report incomplete (exit code 1).
-          if (report.abandoned.length > 0)
-            throw new TasksAbandonedError(this.name, report.abandoned);
-        });
-      },
-      { phase: 'drain' },
-    );
+    this._runtimeHook = registerDrainHook(this, this._options.runtime, this._options.shutdownGrace);
   }
 
   private _enter(spec: TaskSpec<unknown>): TaskEntry {
