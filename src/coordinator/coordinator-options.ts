@@ -5,8 +5,7 @@
  */
 
 import type { TaskBackend } from '../backend/task-backend.js';
-import type { SerializedError, TaskEventSource, TaskState } from '../backend/task-events.js';
-import type { CancelReasonKind } from '../cancel/cancel-reason.js';
+import type { TaskEventSource, TaskInfo, TaskState } from '../backend/task-events.js';
 import type { Runtime } from '../lifecycle/runtime.js';
 import type { Logger } from '../observe/logger.js';
 
@@ -121,32 +120,19 @@ export interface ListOptions {
   cursor?: string;
 }
 
-/** A task as the coordinator shows it. Plain JSON. */
-export interface CoordinatorTaskInfo {
-  /** The task's id. */
-  readonly id: string;
+/**
+ * A task as the coordinator shows it. Plain JSON: the backend's {@link TaskInfo} in the
+ * coordinator's words — `kind` for its type, `status` for its state, `input` for its payload,
+ * `lastEventId` for its latest seq (subscribe with it to get only what comes next).
+ */
+export interface CoordinatorTaskInfo
+  extends Omit<TaskInfo, 'type' | 'state' | 'payload' | 'lastSeq'> {
   /** The task's kind (its backend type). */
   readonly kind: string;
   /** `queued`, `running`, `succeeded`, `failed` or `cancelled`. */
   readonly status: TaskState;
   /** The input it was started with. */
   readonly input: unknown;
-  /** The task's result, once `succeeded`. */
-  readonly result?: unknown;
-  /** The failure, once `failed` (a `TimeoutError` for a timeout). */
-  readonly error?: SerializedError;
-  /** Why it was cancelled, once `cancelled`. */
-  readonly cancelReason?: { readonly kind: CancelReasonKind; readonly message: string };
-  /** The latest `progress` value, if any. */
-  readonly progress?: unknown;
-  /** Attempts started so far. */
-  readonly attempts: number;
-  /** ms since the epoch. */
-  readonly createdAt: number;
-  /** ms since the epoch, once started. */
-  readonly startedAt?: number;
-  /** ms since the epoch, once ended. */
-  readonly finishedAt?: number;
   /** The seq of the task's latest event: subscribe with it to get only what comes next. */
   readonly lastEventId: number;
 }
