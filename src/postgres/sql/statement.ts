@@ -60,7 +60,12 @@ export function notifyEventsFrom(from: string, channelParam: string): string {
     ) ids GROUP BY chunk`;
 }
 
-/** Milliseconds since the epoch of a `timestamptz` expression, as a `float8` (a JS number). */
+/**
+ * Whole milliseconds since the epoch of a `timestamptz` expression, as a `float8` (a JS number).
+ * Floored, as `Date.now()` is: event times mix the database's clock (claim, completion) with the
+ * handler's `Date.now()` (its own events), and microseconds on one side only would put a
+ * `started` after an event emitted in the same millisecond.
+ */
 export function epochMs(expression: string): string {
-  return `(extract(epoch FROM ${expression}) * 1000)::float8`;
+  return `floor(extract(epoch FROM ${expression}) * 1000)::float8`;
 }
