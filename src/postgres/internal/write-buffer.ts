@@ -116,7 +116,13 @@ export class WriteBuffer {
     this._flushing = true;
     try {
       while (!this._closed && this.pending > 0) {
-        if (!(await this._writeEvents())) return this._retryLater();
+        // Every queued event before any completion: a completion is queued after its task's
+        // events, so once the event queue is empty no completion can overtake its own events
+        // (with more than one batch of events, one round each would let a terminal commit
+        // before the task's last events and end its followers' streams without them).
+        while (!this._closed && this._events.length > 0) {
+          if (!(await this._writeEvents())) return this._retryLater();
+        }
         if (!(await this._writeCompletions())) return this._retryLater();
         this._backoff = RETRY_MIN_MS;
       }
