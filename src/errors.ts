@@ -49,6 +49,23 @@ export const errorCodes = {
     'Bringing the schema of a durable backend up to date failed; nothing of the failed step was applied.',
   WARDEN_ERR_LEASE_LOST:
     'A worker lost the lease of a running job (it could not renew it in time), so the job was cancelled here.',
+  WARDEN_ERR_BAD_REQUEST:
+    'An HTTP request was malformed: a body that is not JSON, a missing or wrong field, an invalid id or query.',
+  WARDEN_ERR_UNSUPPORTED_MEDIA_TYPE:
+    'An HTTP request body was sent with a content type other than JSON.',
+  WARDEN_ERR_REQUEST_TOO_LARGE: 'An HTTP request body was larger than the server accepts.',
+  WARDEN_ERR_ROUTE_NOT_FOUND: 'An HTTP request named a path the Warden API does not serve.',
+  WARDEN_ERR_METHOD_NOT_ALLOWED: 'An HTTP request used a method its path does not accept.',
+  WARDEN_ERR_UNAUTHORIZED:
+    'An HTTP request lacked the bearer token the server requires, or had a wrong one.',
+  WARDEN_ERR_TOKEN_REQUIRED:
+    'A Warden server was asked to listen on a non-loopback address without a bearer token.',
+  WARDEN_ERR_USAGE:
+    'The `warden` command line was given an unknown command, a bad flag or a bad value.',
+  WARDEN_ERR_TASK_MODULE:
+    'A task-definition module (`--tasks`) could not be found or loaded, or does not export task definitions.',
+  WARDEN_ERR_SERVER_UNREACHABLE:
+    'The `warden` command line could not reach the Warden server it was pointed at.',
 } as const;
 
 /** A stable Warden error code. */
@@ -559,6 +576,192 @@ export class CoordinatorShutDownError extends WardenError {
       'WARDEN_ERR_COORDINATOR_SHUT_DOWN',
       `Coordinator '${coordinatorName}' is shutting down or has shut down; it starts no new tasks and takes no new subscribers`,
     );
+  }
+}
+
+/**
+ * An HTTP request to the Warden API was malformed: a body that is not JSON or lacks `kind`, an
+ * id that is not a valid task id, a bad query parameter. Answered with status 400; `message`
+ * says what was wrong.
+ *
+ * @example
+ * ```ts
+ * const res = await fetch(`${url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+ * (await res.json()).error.code; // 'WARDEN_ERR_BAD_REQUEST'
+ * ```
+ */
+export class BadRequestError extends WardenError {
+  constructor(problem: string) {
+    super('WARDEN_ERR_BAD_REQUEST', `Bad request: ${problem}`);
+  }
+}
+
+/**
+ * An HTTP request body came with a content type other than `application/json`. Status 415.
+ *
+ * @example
+ * ```ts
+ * (await (await fetch(`${url}/tasks`, { method: 'POST', body: 'x' })).json()).error.code; // 'WARDEN_ERR_UNSUPPORTED_MEDIA_TYPE'
+ * ```
+ */
+export class UnsupportedMediaTypeError extends WardenError {
+  /** The content type the request declared (empty when it declared none). */
+  readonly contentType: string;
+
+  constructor(contentType: string) {
+    super(
+      'WARDEN_ERR_UNSUPPORTED_MEDIA_TYPE',
+      `Unsupported content type ${JSON.stringify(contentType)}: send application/json`,
+    );
+    this.contentType = contentType;
+  }
+}
+
+/**
+ * An HTTP request body was larger than the server's limit. Status 413; the server stops
+ * reading at the limit.
+ *
+ * @example
+ * ```ts
+ * (await (await fetch(`${url}/tasks`, hugeBody)).json()).error.code; // 'WARDEN_ERR_REQUEST_TOO_LARGE'
+ * ```
+ */
+export class RequestTooLargeError extends WardenError {
+  /** The limit, in bytes. */
+  readonly limit: number;
+
+  constructor(limit: number) {
+    super('WARDEN_ERR_REQUEST_TOO_LARGE', `Request body is larger than ${limit} bytes`);
+    this.limit = limit;
+  }
+}
+
+/**
+ * An HTTP request named a path the Warden API does not serve. Status 404.
+ *
+ * @example
+ * ```ts
+ * (await (await fetch(`${url}/nope`)).json()).error.code; // 'WARDEN_ERR_ROUTE_NOT_FOUND'
+ * ```
+ */
+export class RouteNotFoundError extends WardenError {
+  constructor(method: string, path: string) {
+    super('WARDEN_ERR_ROUTE_NOT_FOUND', `No route for ${method} ${path}`);
+  }
+}
+
+/**
+ * An HTTP request used a method its path does not accept. Status 405, with an `Allow` header.
+ *
+ * @example
+ * ```ts
+ * (await (await fetch(`${url}/tasks`, { method: 'DELETE' })).json()).error.code; // 'WARDEN_ERR_METHOD_NOT_ALLOWED'
+ * ```
+ */
+export class MethodNotAllowedError extends WardenError {
+  /** The methods the path accepts. */
+  readonly allowed: readonly string[];
+
+  constructor(method: string, path: string, allowed: readonly string[]) {
+    super(
+      'WARDEN_ERR_METHOD_NOT_ALLOWED',
+      `${path} does not accept ${method}; it accepts ${allowed.join(', ')}`,
+    );
+    this.allowed = allowed;
+  }
+}
+
+/**
+ * An HTTP request to a server that requires a bearer token had none, or a wrong one. Status
+ * 401, with a `WWW-Authenticate: Bearer` header. The probes (`/healthz`, `/readyz`) never ask.
+ *
+ * @example
+ * ```ts
+ * (await (await fetch(`${url}/tasks`)).json()).error.code; // 'WARDEN_ERR_UNAUTHORIZED'
+ * ```
+ */
+export class UnauthorizedError extends WardenError {
+  constructor(problem: string) {
+    super('WARDEN_ERR_UNAUTHORIZED', `Unauthorized: ${problem}`);
+  }
+}
+
+/**
+ * A Warden server was configured to listen on an address other than loopback (`127.0.0.1`,
+ * `::1`, `localhost`) without a bearer token. Thrown before anything listens.
+ *
+ * @example
+ * ```ts
+ * await startWardenServer({ coordinator, host: '0.0.0.0' }).catch((e) => e.code); // 'WARDEN_ERR_TOKEN_REQUIRED'
+ * ```
+ */
+export class TokenRequiredError extends WardenError {
+  /** The address asked for. */
+  readonly host: string;
+
+  constructor(host: string) {
+    super(
+      'WARDEN_ERR_TOKEN_REQUIRED',
+      `Listening on ${host} exposes the API beyond this machine: give a bearer token (token option, --token or WARDEN_TOKEN)`,
+    );
+    this.host = host;
+  }
+}
+
+/**
+ * The `warden` command line was given an unknown command, an unknown flag, a flag without its
+ * value or a value it cannot use. The CLI prints the message and its usage, and exits with 2.
+ *
+ * @example
+ * ```ts
+ * // $ warden serve --port nope   → exit 2: "--port must be an integer from 0 to 65535, got 'nope'"
+ * ```
+ */
+export class UsageError extends WardenError {
+  constructor(problem: string) {
+    super('WARDEN_ERR_USAGE', problem);
+  }
+}
+
+/**
+ * A task-definition module given to `warden serve|worker --tasks` could not be found, threw
+ * while loading, or does not export task definitions. `modulePath` is the path as resolved.
+ *
+ * @example
+ * ```ts
+ * // $ warden serve --tasks ./missing.js   → exit 1: WARDEN_ERR_TASK_MODULE
+ * ```
+ */
+export class TaskModuleError extends WardenError {
+  /** The module's resolved path. */
+  readonly modulePath: string;
+
+  constructor(modulePath: string, problem: string, cause?: unknown) {
+    super('WARDEN_ERR_TASK_MODULE', `Task module ${modulePath}: ${problem}`, { cause });
+    this.modulePath = modulePath;
+  }
+}
+
+/**
+ * The `warden` command line could not reach the Warden server it was pointed at (`--url`,
+ * `WARDEN_URL`): connection refused, a name that does not resolve, a timeout. `cause` is the
+ * network error.
+ *
+ * @example
+ * ```ts
+ * // $ warden ls --url http://127.0.0.1:1   → exit 1: WARDEN_ERR_SERVER_UNREACHABLE
+ * ```
+ */
+export class ServerUnreachableError extends WardenError {
+  /** The server's URL. */
+  readonly url: string;
+
+  constructor(url: string, cause?: unknown) {
+    const detail = cause instanceof Error ? `: ${cause.message}` : '';
+    super('WARDEN_ERR_SERVER_UNREACHABLE', `Cannot reach the Warden server at ${url}${detail}`, {
+      cause,
+    });
+    this.url = url;
   }
 }
 

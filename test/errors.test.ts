@@ -62,6 +62,9 @@ const factories: Record<string, () => WardenError> = {
   DuplicateTaskIdError: () => new warden.DuplicateTaskIdError('in-process', 'order-42'),
   TasksAbandonedError: () =>
     new warden.TasksAbandonedError('in-process', [{ id: 'order-42', type: 'email.send' }]),
+  MethodNotAllowedError: () =>
+    new warden.MethodNotAllowedError('DELETE', '/tasks', ['GET', 'POST']),
+  RequestTooLargeError: () => new warden.RequestTooLargeError(1_048_576),
 };
 
 function construct(className: string, cls: ErrorClass): WardenError {

@@ -180,3 +180,37 @@ export interface CoordinatorStats {
   /** Live subscribers (iterating, not yet ended). */
   readonly subscribers: number;
 }
+
+/** A task run starting in this process, as a {@link TaskRunObserver} sees it. */
+export interface TaskRunStart {
+  /** The task's id. */
+  readonly id: string;
+  /** The task's kind. */
+  readonly kind: string;
+  /** Which attempt this is, from 1. */
+  readonly attempt: number;
+}
+
+/** A task run ending in this process, as a {@link TaskRunObserver} sees it. */
+export interface TaskRunEnd extends TaskRunStart {
+  /**
+   * How the run ended: `succeeded` (it returned), `cancelled` (it ended after its token was
+   * cancelled for any reason but a timeout) or `failed` (it threw, or timed out).
+   */
+  readonly outcome: 'succeeded' | 'failed' | 'cancelled';
+  /** True when the run was ended by its timeout. */
+  readonly timeout: boolean;
+  /** How long the handler ran, in milliseconds. */
+  readonly durationMs: number;
+}
+
+/**
+ * Told about every task run in this process, e.g. to count them for metrics. Called
+ * synchronously; an observer that throws is logged and otherwise ignored.
+ */
+export interface TaskRunObserver {
+  /** A handler begins. */
+  started?(run: TaskRunStart): void;
+  /** A handler has ended (its `finally` blocks have run). */
+  ended?(run: TaskRunEnd): void;
+}

@@ -7,12 +7,13 @@
 
 import { InProcessBackend } from '../backend/in-process-backend.js';
 import type { HandlerRegistration, TaskHandler, TaskSpec } from '../backend/task-backend.js';
-import type { TaskEvent } from '../backend/task-events.js';
+import type { TaskEvent, TaskState } from '../backend/task-events.js';
 import { CancelReason, type CancelReasonInput } from '../cancel/cancel-reason.js';
 import { CoordinatorShutDownError, InvalidArgumentError } from '../errors.js';
 import { getDefaultRuntime } from '../lifecycle/default-runtime.js';
 import type { ShutdownHookRegistration } from '../lifecycle/runtime-options.js';
 import { createConsoleLogger, type Logger } from '../observe/logger.js';
+import { isCancellation } from '../task/internal/outcome.js';
 import { validateFunction, validateTimeout } from '../task/internal/validate.js';
 import type {
   CoordinatorBackend,
@@ -25,6 +26,8 @@ import type {
   StartOptions,
   SubscribeOptions,
   TaskCoordinatorOptions,
+  TaskRunEnd,
+  TaskRunObserver,
 } from './coordinator-options.js';
 import {
   coordinatorInfo,
@@ -116,6 +119,7 @@ export class TaskCoordinator implements SubscriberHost, AsyncDisposable {
    * a durable backend) even if the record does not say so yet. Bounded by the live subscribers.
    */
   private readonly _endedHere = new Set<string>();
+  private readonly _observers = new Set<TaskRunObserver>();
   private _state: 'running' | 'stopping' | 'stopped' = 'running';
   private _shutdownReason: CancelReason | undefined = undefined;
   private _shutdown: Promise<CoordinatorShutdownReport> | undefined = undefined;
@@ -282,6 +286,44 @@ export class TaskCoordinator implements SubscriberHost, AsyncDisposable {
     return this.backend.cancel(id, reason ?? CancelReason.requested('cancelled by request'));
   }
 
+  /**
+   * How many tasks the backend holds in each state: the whole table of a durable backend (a
+   * query), or what an in-memory backend has accepted since it started.
+   *
+   * @example
+   * ```ts
+   * const { queued, running } = await coordinator.counts();
+   * ```
+   */
+  async counts(): Promise<Record<TaskState, number>> {
+    const backend = this.backend as CoordinatorBackend & {
+      counts?: () => Promise<Record<TaskState, number>>;
+    };
+    if (typeof backend.counts === 'function') return backend.counts();
+    const { queued, running, succeeded, failed, cancelled } = backend.stats();
+    return { queued, running, succeeded, failed, cancelled };
+  }
+
+  /**
+   * Be told when a task starts and ends in this process (for metrics, tracing, audit logs).
+   * Returns a registration that stops it.
+   *
+   * @example
+   * ```ts
+   * coordinator.observe({ ended: (run) => histogram.observe({ kind: run.kind, outcome: run.outcome }, run.durationMs / 1000) });
+   * ```
+   */
+  observe(observer: TaskRunObserver): Disposable & { dispose(): void } {
+    if (typeof observer !== 'object' || observer === null) {
+      throw new InvalidArgumentError('observer', 'an object with started and/or ended', observer);
+    }
+    this._observers.add(observer);
+    const remove = (): void => {
+      this._observers.delete(observer);
+    };
+    return { dispose: remove, [Symbol.dispose]: remove };
+  }
+
   /** What the coordinator holds now: handlers running here, live subscribers. */
   stats(): CoordinatorStats {
     return { running: this._local.size, subscribers: this._subscribers.size };
@@ -358,14 +400,42 @@ export class TaskCoordinator implements SubscriberHost, AsyncDisposable {
         startedAt: Date.now(),
       };
       this._local.set(run.id, run);
+      const attempt = handlerContext.attempt;
+      this._notify('started', { id: run.id, kind, attempt });
+      let outcome: TaskRunEnd['outcome'] = 'failed';
       try {
-        return await fn(ctx);
+        const result = await fn(ctx);
+        outcome = 'succeeded';
+        return result;
+      } catch (error) {
+        const reason = handlerContext.token.reason;
+        if (reason !== undefined && reason.kind !== 'timeout' && isCancellation(error)) {
+          outcome = 'cancelled';
+        }
+        throw error;
       } finally {
         if (this._local.get(run.id) === run) this._local.delete(run.id);
         if (this._followed.has(run.id)) this._endedHere.add(run.id);
         this._drain?.runEnded(run);
+        const timeout = handlerContext.token.reason?.kind === 'timeout';
+        const durationMs = Date.now() - run.startedAt;
+        this._notify('ended', { id: run.id, kind, attempt, outcome, timeout, durationMs });
       }
     };
+  }
+
+  /** Tell the observers; one that throws is logged, never allowed to break a run. */
+  private _notify<K extends keyof TaskRunObserver>(
+    what: K,
+    run: Parameters<NonNullable<TaskRunObserver[K]>>[0],
+  ): void {
+    for (const observer of this._observers) {
+      try {
+        (observer[what] as ((run: unknown) => void) | undefined)?.call(observer, run);
+      } catch (error) {
+        this._logger.error({ err: error, taskId: run.id }, `task run observer threw on ${what}`);
+      }
+    }
   }
 
   private async _runShutdown(timeout: number): Promise<CoordinatorShutdownReport> {
