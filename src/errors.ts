@@ -64,6 +64,8 @@ export const errorCodes = {
     'The `warden` command line was given an unknown command, a bad flag or a bad value.',
   WARDEN_ERR_TASK_MODULE:
     'A task-definition module (`--tasks`) could not be found or loaded, or does not export task definitions.',
+  WARDEN_ERR_INTERNAL:
+    'An HTTP request hit an unexpected error in the server; the server logged the details.',
   WARDEN_ERR_SERVER_UNREACHABLE:
     'The `warden` command line could not reach the Warden server it was pointed at.',
 } as const;
@@ -762,6 +764,22 @@ export class ServerUnreachableError extends WardenError {
       cause,
     });
     this.url = url;
+  }
+}
+
+/**
+ * An HTTP request hit an error the Warden API did not expect (a bug, a failing dependency
+ * without its own code). Status 500; the response says only this, the server's log has the
+ * error with its stack.
+ *
+ * @example
+ * ```ts
+ * (await res.json()).error.code; // 'WARDEN_ERR_INTERNAL' (with status 500)
+ * ```
+ */
+export class InternalServerError extends WardenError {
+  constructor(cause?: unknown) {
+    super('WARDEN_ERR_INTERNAL', 'Internal server error; the server logged the details', { cause });
   }
 }
 

@@ -85,6 +85,7 @@ export {
   type ErrorCode,
   errorCodes,
   HandleLeakedError,
+  InternalServerError,
   InvalidArgumentError,
   InvalidPayloadError,
   LeaseLostError,
