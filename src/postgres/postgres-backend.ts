@@ -214,21 +214,29 @@ export class PostgresBackend implements TaskBackend, TaskEventSource {
       reason === undefined || typeof reason === 'string'
         ? CancelReason.requested(reason ?? 'task cancelled')
         : reason;
-    // Held here: cancel at once, with the full reason (its `cause` does not travel by NOTIFY).
-    // The row is still marked, so that a crash before the job's end is written cannot retry it.
-    const local = connection.worker?.cancelLocal(id, undefined, full) ?? false;
-    const rows = await this._query<{ state: string; locked_by: string | null; attempts: number }>(
-      connection,
-      'cancel the task',
-      () =>
+    // The database decides who cancelled first (one conditional UPDATE), so of concurrent
+    // calls, from any processes, exactly one resolves true. A job running here then has its
+    // token cancelled with the full reason (its `cause` does not travel by NOTIFY).
+    let rows: { state: string; locked_by: string | null; attempts: number }[];
+    const settled = connection.worker?.cancelling(id, full);
+    try {
+      rows = await this._query(connection, 'cancel the task', () =>
         connection.driver.query(cancelJob(this._schema), [
           id,
           JSON.stringify(serializeReason(full)),
           this._schema.channel,
         ]),
-    );
+      );
+    } catch (error) {
+      // The database is down: a job running here is still cancelled, and its end is written
+      // once the database is back.
+      if (connection.worker?.cancelLocal(id, undefined, full) === true) return true;
+      throw error;
+    } finally {
+      settled?.();
+    }
     const row = rows[0];
-    if (row === undefined) return local;
+    if (row === undefined) return false;
     if (row.state === 'cancelled') this._counters.cancelled++;
     else if (row.locked_by === this.workerId) {
       connection.worker?.cancelLocal(id, row.attempts, full);

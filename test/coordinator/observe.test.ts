@@ -79,7 +79,7 @@ test('an observer that throws is logged and the run goes on', async () => {
   coordinator.define('ok', () => 'fine');
   const events = await collect(coordinator.subscribe(await coordinator.start('ok')));
   assert.equal(events.at(-1)?.type, 'completed');
-  assert.ok(entries.some((entry) => entry.msg.includes('observer threw on started')));
+  assert.ok(entries.some((entry) => entry.msg?.includes('observer threw on started')));
   assert.throws(() => coordinator.observe(null as never), InvalidArgumentError);
   await coordinator.shutdown();
 });

@@ -125,7 +125,7 @@ for (const engine of await engines()) {
       assert.equal(info.state, 'succeeded');
     });
 
-    test('a handler that fails after being cancelled ends cancelled, not retried', async () => {
+    test('a handler that fails after being cancelled ends failed with its error, not retried', async () => {
       const backend = makeBackend(engine, { maxAttempts: 3 });
       const started = deferred();
       let attempts = 0;
@@ -140,7 +140,8 @@ for (const engine of await engines()) {
       await within(started.promise);
       await backend.cancel(id);
       const info = await ended(backend, id);
-      assert.equal(info.state, 'cancelled');
+      assert.equal(info.state, 'failed');
+      assert.equal(info.error?.message, 'cleanup blew up');
       assert.equal(attempts, 1);
     });
 

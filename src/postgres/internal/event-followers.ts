@@ -19,7 +19,12 @@ interface EventRow {
   type: string;
   data: unknown;
   time: number;
+  /** On the first row only: the job's state and last seq. */
+  job_state: string | null;
+  job_last_seq: number | null;
 }
+
+const ENDED_STATES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
 
 /** The followers of this process, by task id. */
 export class EventFollowers {
@@ -82,7 +87,10 @@ export class EventFollowers {
           await wait(wakeup.promise, backoff, signal);
           continue;
         }
-        if (rows.length === 0) throw new UnknownTaskError(this._backendName, id);
+        const head = rows[0];
+        if (head === undefined) throw new UnknownTaskError(this._backendName, id);
+        // Already past the terminal event of an ended task (resumed with its last id): done.
+        if (ENDED_STATES.has(head.job_state ?? '') && (head.job_last_seq ?? 0) <= last) return;
         let count = 0;
         for (const row of rows) {
           if (row.seq === null) continue;

@@ -47,12 +47,15 @@ export function decideOutcome(
   if (job.releasing && job.cancelReason === undefined) {
     return { completion: release(job), counter: 'released' };
   }
-  if (status === 'cancelled' || job.cancelReason !== undefined) {
+  if (status === 'cancelled') {
     const reason = job.cancelReason ?? task.token.reason ?? CancelReason.requested();
     return { completion: cancelled(job, reason), counter: 'cancelled' };
   }
+  // A handler that fails on its own while being cancelled has failed (as Task records it), but
+  // a job someone cancelled is never retried.
   const entry = { ...serializeError(error), attempt: job.attempt, at: Date.now() };
-  if (job.attempt < job.maxAttempts && !isPermanent(error)) {
+  const retryable = job.cancelReason === undefined && !isPermanent(error);
+  if (retryable && job.attempt < job.maxAttempts) {
     const delayMs = backoffDelay(
       {
         initialMs: backoff.initialDelay,

@@ -74,6 +74,7 @@ const NO_HANDLER = { fn: () => {}, viaExecutor: false } as const;
 /** See the file comment. */
 export class Worker implements JobHost {
   private readonly _held = new Map<string, RunningJob>();
+  private readonly _ownCancels = new Map<string, CancelReason>();
   private readonly _ready: RunningJob[] = [];
   private readonly _typeHeld = new Map<string, number>();
   private readonly _claimingTypes = new Set<string>();
@@ -184,8 +185,20 @@ export class Worker implements JobHost {
     const job = this._held.get(id);
     if (job === undefined || job.phase === ENDED || job.cancelReason !== undefined) return false;
     if (attempt !== undefined && job.attempt !== attempt) return false;
-    this._requestCancel(job, reason);
+    this._requestCancel(job, this._ownCancels.get(id) ?? reason);
     return true;
+  }
+
+  /**
+   * `cancel(id, reason)` was called in this process and its UPDATE is in flight: should its
+   * own NOTIFY arrive first, the token gets this full reason (with its `cause`), not the copy
+   * that travelled as JSON. Returns the disposer to call once the UPDATE has answered.
+   */
+  cancelling(id: string, reason: CancelReason): () => void {
+    this._ownCancels.set(id, reason);
+    return () => {
+      if (this._ownCancels.get(id) === reason) this._ownCancels.delete(id);
+    };
   }
 
   /** Stop claiming and polling; resolves once no claim is in flight. */

@@ -1,7 +1,8 @@
 // A task's events after a seq, in order. Three sources make one stream: the handler's events
 // (rows of `events`), one `started` event per attempt (`attempt_seqs`, `attempt_times` of the job)
 // and, once the job has ended, its terminal event (the job row at `last_seq`). The first row, with
-// a null `seq`, says the task exists; no row at all means an unknown task.
+// a null `seq`, says the task exists and carries its state and last seq (so a follower that is
+// already past a finished task's terminal event can end); no row at all means an unknown task.
 
 import { defineStatement, epochMs } from './statement.js';
 
@@ -10,13 +11,15 @@ export const readEvents = defineStatement(
   'read_events',
   (s) => `
 WITH job AS (SELECT * FROM ${s}.jobs WHERE id = $1::text)
-SELECT seq, type, data, time FROM (
-  SELECT NULL::int AS seq, NULL::text AS type, NULL::json AS data, NULL::float8 AS time FROM job
+SELECT seq, type, data, time, job_state, job_last_seq FROM (
+  SELECT NULL::int AS seq, NULL::text AS type, NULL::json AS data, NULL::float8 AS time,
+    job.state::text AS job_state, job.last_seq AS job_last_seq
+  FROM job
   UNION ALL
-  SELECT e.seq, e.type, e.data, ${epochMs('e.time')}
+  SELECT e.seq, e.type, e.data, ${epochMs('e.time')}, NULL, NULL
   FROM ${s}.events e WHERE e.task_id = $1::text AND e.seq > $2::int
   UNION ALL
-  SELECT a.seq, 'started', json_build_object('attempt', a.n), ${epochMs('a.at')}
+  SELECT a.seq, 'started', json_build_object('attempt', a.n), ${epochMs('a.at')}, NULL, NULL
   FROM job, unnest(job.attempt_seqs, job.attempt_times) WITH ORDINALITY AS a(seq, at, n)
   WHERE a.seq > $2::int
   UNION ALL
@@ -29,7 +32,7 @@ SELECT seq, type, data, time FROM (
         'attempt', job.attempts)
       ELSE json_build_object('reason', job.cancel_reason)
     END,
-    ${epochMs('job.finished_at')}
+    ${epochMs('job.finished_at')}, NULL, NULL
   FROM job WHERE job.state IN ('succeeded', 'failed', 'cancelled') AND job.last_seq > $2::int
 ) stream
 ORDER BY seq NULLS FIRST
