@@ -1,0 +1,146 @@
+// Checks of what a client sends to the task routes: the `:id` segment, the bodies of
+// `POST /tasks` and `POST /tasks/:id/cancel`, the query of `GET /tasks` and the event stream's
+// resume point. Anything wrong is a `BadRequestError` saying what, before the coordinator sees it.
+
+import type { IncomingMessage } from 'node:http';
+import { validateTaskId } from '../../backend/internal/validate-task.js';
+import type { TaskState } from '../../backend/task-events.js';
+import { BadRequestError } from '../../errors.js';
+import { MAX_TIMER_MS } from '../../task/internal/validate.js';
+import type { JsonBody } from './body.js';
+
+/** Largest page of `GET /tasks`. */
+export const MAX_PAGE = 500;
+/** Page size of `GET /tasks` without `limit`. */
+export const DEFAULT_PAGE = 50;
+
+const STATUSES: readonly TaskState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
+const DIGITS = /^\d{1,15}$/;
+
+/** The `:id` segment as a task id: percent-decoded, then checked. */
+export function taskIdParam(segment: string | undefined): string {
+  let id: string;
+  try {
+    id = decodeURIComponent(segment ?? '');
+  } catch {
+    throw new BadRequestError(`${JSON.stringify(segment)} is not a valid task id`);
+  }
+  return checkedId(id, 'task id');
+}
+
+/** What `POST /tasks` asks for. */
+export interface CreateTaskRequest {
+  readonly kind: string;
+  readonly input: unknown;
+  readonly id: string | undefined;
+  readonly timeout: number | undefined;
+}
+
+/** `{ kind, input?, id?, timeout? }`. */
+export function createTaskRequest(body: JsonBody): CreateTaskRequest {
+  if (!body.present) throw new BadRequestError('the body is empty: send { "kind": "…" }');
+  const value = jsonObject(body.value);
+  const { kind, input, id, timeout } = value;
+  if (typeof kind !== 'string' || kind.length === 0) {
+    throw new BadRequestError('"kind" must be a non-empty string');
+  }
+  if (id !== undefined && typeof id !== 'string') {
+    throw new BadRequestError('"id" must be a string');
+  }
+  if (
+    timeout !== undefined &&
+    (typeof timeout !== 'number' ||
+      !Number.isFinite(timeout) ||
+      timeout < 0 ||
+      timeout > MAX_TIMER_MS)
+  ) {
+    throw new BadRequestError(
+      `"timeout" must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`,
+    );
+  }
+  return {
+    kind,
+    input,
+    id: id === undefined ? undefined : checkedId(id, '"id"'),
+    timeout,
+  };
+}
+
+/** `{ reason? }`, or no body. */
+export function cancelRequest(body: JsonBody): { reason: string | undefined } {
+  if (!body.present) return { reason: undefined };
+  const { reason } = jsonObject(body.value);
+  if (reason !== undefined && typeof reason !== 'string') {
+    throw new BadRequestError('"reason" must be a string');
+  }
+  return { reason };
+}
+
+/** What `GET /tasks` asks for. */
+export interface ListTasksRequest {
+  readonly status: TaskState[] | undefined;
+  readonly kind: string | undefined;
+  readonly limit: number;
+  readonly cursor: string | undefined;
+}
+
+/** `?status=a,b&kind=k&limit=n&cursor=id`. */
+export function listTasksRequest(query: URLSearchParams): ListTasksRequest {
+  const statusParam = query.get('status');
+  let status: TaskState[] | undefined;
+  if (statusParam !== null) {
+    status = statusParam.split(',').map((item) => item.trim()) as TaskState[];
+    for (const item of status) {
+      if (!STATUSES.includes(item)) {
+        throw new BadRequestError(
+          `"status" must be one or more of ${STATUSES.join(', ')} (comma-separated), got ${JSON.stringify(item)}`,
+        );
+      }
+    }
+  }
+  const kind = query.get('kind') ?? undefined;
+  const limitParam = query.get('limit');
+  let limit = DEFAULT_PAGE;
+  if (limitParam !== null) {
+    limit = DIGITS.test(limitParam) ? Number(limitParam) : Number.NaN;
+    if (!(limit >= 1 && limit <= MAX_PAGE)) {
+      throw new BadRequestError(
+        `"limit" must be an integer from 1 to ${MAX_PAGE}, got ${JSON.stringify(limitParam)}`,
+      );
+    }
+  }
+  const cursorParam = query.get('cursor');
+  const cursor = cursorParam === null ? undefined : checkedId(cursorParam, '"cursor"');
+  return { status, kind, limit, cursor };
+}
+
+/** Where an event stream resumes: `Last-Event-ID`, else `?lastEventId=`, else 0. */
+export function lastEventIdOf(req: IncomingMessage, query: URLSearchParams): number {
+  const header = req.headers['last-event-id'];
+  const given = typeof header === 'string' ? header.trim() : query.get('lastEventId');
+  if (given === null || given === '') return 0;
+  if (!DIGITS.test(given)) {
+    throw new BadRequestError(
+      `Last-Event-ID must be the seq of an event (an integer ≥ 0), got ${JSON.stringify(given)}`,
+    );
+  }
+  return Number(given);
+}
+
+function jsonObject(value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new BadRequestError('the body must be a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+function checkedId(id: string, what: string): string {
+  try {
+    validateTaskId(id);
+  } catch {
+    throw new BadRequestError(
+      `${what} ${JSON.stringify(id.length > 140 ? `${id.slice(0, 140)}…` : id)} is not a valid task id: 1–128 characters from A–Z a–z 0–9 . _ ~ : - starting with a letter or digit`,
+    );
+  }
+  return id;
+}
