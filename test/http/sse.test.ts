@@ -47,6 +47,33 @@ describe('event stream over fetch', () => {
     assert.deepEqual(last.data, { result: 5 });
   });
 
+  test('named=false leaves out the event lines, so every type arrives as message', async (t) => {
+    const { coordinator } = testCoordinator(t);
+    const server = await testServer(t, coordinator);
+    await postJson(`${server.url}/tasks`, { kind: 'chatty', id: 'u', input: { count: 2 } });
+    const res = await fetch(`${server.url}/tasks/u/events?named=false`);
+    assert.equal(res.status, 200);
+    const events = [];
+    for await (const item of sseItems(res.body as ReadableStream<Uint8Array>)) {
+      if (item.kind === 'event') events.push(item);
+    }
+    assert.deepEqual(
+      events.map((event) => event.event),
+      ['message', 'message', 'message', 'message'],
+    );
+    assert.deepEqual(
+      events.map((event) => (JSON.parse(event.data) as StreamedEvent['data']).type),
+      ['started', 'tick', 'tick', 'completed'],
+    );
+    assert.deepEqual(
+      events.map((event) => event.id),
+      ['1', '2', '3', '4'],
+    );
+    const bad = await fetch(`${server.url}/tasks/u/events?named=maybe`);
+    assert.equal(bad.status, 400);
+    assert.equal((await errorOf(bad)).code, 'WARDEN_ERR_BAD_REQUEST');
+  });
+
   test('Last-Event-ID (header or query) resumes after that event; a bad one is 400', async (t) => {
     const { coordinator } = testCoordinator(t);
     const server = await testServer(t, coordinator);

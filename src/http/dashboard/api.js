@@ -4,18 +4,6 @@
 
 const TOKEN_KEY = 'warden.token';
 
-/** The event types the server names on the stream; EventSource needs a listener for each. */
-export const KNOWN_EVENT_TYPES = [
-  'started',
-  'progress',
-  'completed',
-  'failed',
-  'cancelled',
-  'overflow',
-  'shutdown',
-  'message',
-];
-
 /** The events after which the server ends the stream. */
 const ENDING_EVENT_TYPES = new Set(['completed', 'failed', 'cancelled', 'overflow', 'shutdown']);
 
@@ -122,9 +110,9 @@ export function cancelTask(id) {
  * EventSource does not say which, so the caller asks the API). After `overflow` it reopens the
  * stream from the last event it saw, as the contract asks. Returns a function that stops.
  *
- * EventSource only delivers named events to listeners registered for their name, so events of
- * a task's own types (`ctx.emit('page', …)`) never reach this code; the caller sees them as a
- * gap in `seq`.
+ * The stream is asked for unnamed events (`named=false`): EventSource delivers a named event
+ * only to a listener registered for its name, and a task's own types (`ctx.emit('page', …)`)
+ * cannot be known in advance, so every event comes as `message` with its type in the data.
  */
 export function followEvents(id, { onOpen, onEvent, onEnd, onBroken }) {
   let source;
@@ -141,32 +129,32 @@ export function followEvents(id, { onOpen, onEvent, onEnd, onBroken }) {
     const token = getToken();
     if (token !== '') url.searchParams.set('access_token', token);
     if (lastSeq !== undefined) url.searchParams.set('lastEventId', String(lastSeq));
+    url.searchParams.set('named', 'false');
     source = new EventSource(url);
-    for (const type of KNOWN_EVENT_TYPES) {
-      source.addEventListener(type, (message) => {
-        if (stopped) return;
-        let event;
-        try {
-          event = JSON.parse(message.data);
-        } catch {
-          return;
-        }
-        if (type !== 'overflow' && type !== 'shutdown' && typeof event.seq === 'number') {
-          lastSeq = event.seq;
-        }
-        onEvent(event);
-        if (type === 'overflow') {
-          // Resume after the last event the server sent, seen or not (custom types are unseen).
-          const resumeAt = event.data?.lastEventId ?? event.seq;
-          if (typeof resumeAt === 'number') lastSeq = resumeAt;
-          source.close();
-          open();
-        } else if (ENDING_EVENT_TYPES.has(type)) {
-          stop();
-          onEnd(event);
-        }
-      });
-    }
+    source.addEventListener('message', (message) => {
+      if (stopped) return;
+      let event;
+      try {
+        event = JSON.parse(message.data);
+      } catch {
+        return;
+      }
+      const type = event.type;
+      if (type !== 'overflow' && type !== 'shutdown' && typeof event.seq === 'number') {
+        lastSeq = event.seq;
+      }
+      onEvent(event);
+      if (type === 'overflow') {
+        // Resume after the last event the server sent.
+        const resumeAt = event.data?.lastEventId ?? event.seq;
+        if (typeof resumeAt === 'number') lastSeq = resumeAt;
+        source.close();
+        open();
+      } else if (ENDING_EVENT_TYPES.has(type)) {
+        stop();
+        onEnd(event);
+      }
+    });
     source.addEventListener('open', () => {
       if (!stopped) onOpen();
     });

@@ -9,9 +9,9 @@ const MAX_ENTRIES = 500;
 const STREAM_TYPES = new Set(['overflow', 'shutdown']);
 
 /**
- * `entries` with `event` appended. A jump in `seq` becomes a "not shown" line: events of the
- * task's own types, which the browser's EventSource cannot deliver without knowing their names,
- * or events older than the server's history. A `seq` already logged (a replay) is skipped.
+ * `entries` with `event` appended. A jump in `seq` becomes a "not shown" line: events older than
+ * the server's history, or dropped while the page was reconnecting. A `seq` already logged (a
+ * replay) is skipped.
  */
 export function appendEvent(entries, event) {
   const next = [...entries];
@@ -36,13 +36,11 @@ function lastSeq(entries) {
 
 /**
  * `started` is always the first event, so a gap before it is history the server no longer
- * keeps; any later gap is the task's own event types.
+ * keeps; a later gap is events the page missed.
  */
 function gapText({ gap, atStart }) {
   const events = gap === 1 ? '1 event' : `${gap} events`;
-  return atStart
-    ? `${events} from before no longer kept`
-    : `${events} of the task's own types (not shown)`;
+  return atStart ? `${events} from before no longer kept` : `${events} not received`;
 }
 
 export function EventLog({ entries }) {

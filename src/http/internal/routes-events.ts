@@ -7,7 +7,7 @@ import { CoordinatorShutDownError } from '../../errors.js';
 import type { RouteHost, RouteRequest } from './router.js';
 import { unknownTask } from './routes-tasks.js';
 import { SseStream } from './sse-stream.js';
-import { lastEventIdOf, taskIdParam } from './task-requests.js';
+import { lastEventIdOf, namedEventsOf, taskIdParam } from './task-requests.js';
 
 const ENDED: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
 
@@ -20,6 +20,7 @@ export async function streamTaskEvents(host: RouteHost, request: RouteRequest): 
   const { coordinator, options } = host;
   const id = taskIdParam(request.id);
   const lastEventId = lastEventIdOf(req, url.searchParams);
+  const named = namedEventsOf(url.searchParams);
   if (coordinator.state !== 'running') throw new CoordinatorShutDownError(coordinator.name);
   const record = await coordinator.get(id);
   if (record === undefined) throw unknownTask(host, id);
@@ -41,6 +42,7 @@ export async function streamTaskEvents(host: RouteHost, request: RouteRequest): 
     taskId: id,
     lastEventId,
     keepAliveInterval: options.keepAliveInterval,
+    named,
   });
   host.track(stream);
   stream.open(options.retry);

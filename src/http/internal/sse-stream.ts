@@ -21,6 +21,12 @@ export interface SseStreamOptions {
   readonly lastEventId: number;
   /** Milliseconds between keep-alive comments (and stall checks). */
   readonly keepAliveInterval: number;
+  /**
+   * Whether each event carries an `event:` line with its type. Without it, every event reaches
+   * an EventSource as `message` (the type is in the data): how a browser sees types it cannot
+   * know in advance.
+   */
+  readonly named: boolean;
 }
 
 /** An open `text/event-stream` response. */
@@ -32,6 +38,7 @@ export class SseStream {
   private readonly _controller = new AbortController();
   private readonly _keepAliveInterval: number;
   private readonly _taskId: string;
+  private readonly _named: boolean;
   private _lastEventId: number;
   private _timer: NodeJS.Timeout | undefined = undefined;
   private _ended = false;
@@ -43,6 +50,7 @@ export class SseStream {
   constructor(res: ServerResponse, options: SseStreamOptions) {
     this._res = res;
     this._taskId = options.taskId;
+    this._named = options.named;
     this._lastEventId = options.lastEventId;
     this._keepAliveInterval = options.keepAliveInterval;
     this.closed = new Promise<void>((resolve) => {
@@ -97,7 +105,7 @@ export class SseStream {
   async send(event: TaskEvent): Promise<boolean> {
     if (this._ended) return false;
     this._lastEventId = event.seq;
-    if (!this._res.write(formatEvent(event))) await this._drained();
+    if (!this._res.write(formatEvent(event, this._named))) await this._drained();
     return !this._ended;
   }
 
@@ -110,13 +118,16 @@ export class SseStream {
     this._controller.abort();
     const lastEventId = this._lastEventId;
     this._res.write(
-      formatEvent({
-        taskId: this._taskId,
-        seq: lastEventId,
-        type: 'shutdown',
-        data: { reason: { kind: 'shutdown', message }, lastEventId },
-        time: Date.now(),
-      }),
+      formatEvent(
+        {
+          taskId: this._taskId,
+          seq: lastEventId,
+          type: 'shutdown',
+          data: { reason: { kind: 'shutdown', message }, lastEventId },
+          time: Date.now(),
+        },
+        this._named,
+      ),
     );
     this.end();
   }
@@ -167,9 +178,13 @@ export class SseStream {
   }
 }
 
-/** One event on the wire: `id`, `event`, and the whole {@link TaskEvent} as one `data` line. */
-export function formatEvent(event: TaskEvent): string {
+/**
+ * One event on the wire: `id`, `event` (unless unnamed), and the whole {@link TaskEvent} as one
+ * `data` line.
+ */
+export function formatEvent(event: TaskEvent, named = true): string {
   // JSON.stringify escapes line breaks, so the data is always one line; event types cannot
   // contain whitespace (the backend refuses them).
-  return `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+  const name = named ? `event: ${event.type}\n` : '';
+  return `id: ${event.seq}\n${name}data: ${JSON.stringify(event)}\n\n`;
 }

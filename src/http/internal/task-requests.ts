@@ -127,6 +127,17 @@ export function lastEventIdOf(req: IncomingMessage, query: URLSearchParams): num
   return Number(given);
 }
 
+/**
+ * `?named=false`: send events without their `event:` line, so a browser's EventSource gets
+ * every type as `message`. Anything but `true`/`false` (or absent) is a 400.
+ */
+export function namedEventsOf(query: URLSearchParams): boolean {
+  const given = query.get('named');
+  if (given === null || given === 'true') return true;
+  if (given === 'false') return false;
+  throw new BadRequestError(`named must be true or false, got ${JSON.stringify(given)}`);
+}
+
 function jsonObject(value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new BadRequestError('the body must be a JSON object');
