@@ -59,6 +59,8 @@ export async function connect(ctx: ConnectContext): Promise<Connection> {
     return { driver, writes, submitter, followers, worker };
   } catch (error) {
     await driver.close().catch(() => {});
+    // Already ours (a migration step that lost the database says what it was doing).
+    if (error instanceof DatabaseUnavailableError) throw error;
     if (isConnectionError(error)) {
       throw new DatabaseUnavailableError(options.name, 'connect', error);
     }

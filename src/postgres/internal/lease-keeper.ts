@@ -27,6 +27,7 @@ const RETENTION_BATCH = 1_000;
 export class LeaseKeeper {
   private _timer: NodeJS.Timeout | undefined = undefined;
   private _ticking = false;
+  private _stopped = false;
   private _lastRetention = 0;
 
   constructor(
@@ -49,6 +50,7 @@ export class LeaseKeeper {
 
   /** Stop ticking (leases of jobs still held will expire). */
   stop(): void {
+    this._stopped = true;
     clearInterval(this._timer);
     this._timer = undefined;
   }
@@ -58,9 +60,10 @@ export class LeaseKeeper {
     if (this._ticking) return;
     this._ticking = true;
     try {
-      await this._renew();
-      await this._sweep();
-      await this._retention();
+      // A round in flight when the backend stops goes no further: the pool is closing.
+      if (!this._stopped) await this._renew();
+      if (!this._stopped) await this._sweep();
+      if (!this._stopped) await this._retention();
     } finally {
       this._ticking = false;
     }
@@ -144,6 +147,8 @@ export class LeaseKeeper {
   }
 
   private _log(error: unknown, what: string): void {
+    // After stop() the pool is being closed under a query still in flight: not a failure.
+    if (this._stopped) return;
     this._ctx.logger[isConnectionError(error) ? 'warn' : 'error'](
       { err: error, backend: this._ctx.options.name },
       `postgres: ${what}`,
