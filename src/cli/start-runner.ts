@@ -6,8 +6,9 @@
  */
 
 import { TaskCoordinator } from '../coordinator/task-coordinator.js';
+import { getDefaultRuntime } from '../lifecycle/default-runtime.js';
 import type { Runtime } from '../lifecycle/runtime.js';
-import type { Logger } from '../observe/logger.js';
+import { createConsoleLogger, type Logger } from '../observe/logger.js';
 import type { PostgresBackend } from '../postgres/postgres-backend.js';
 import type { DatabaseChoice } from './database-flags.js';
 import { defineKinds, type LoadedKind } from './load-tasks.js';
@@ -67,4 +68,29 @@ export async function startRunner(setup: RunnerSetup): Promise<Runner> {
   );
   if (coordinator === undefined) throw new Error('the coordinator was not created');
   return { coordinator, backend };
+}
+
+/** A {@link Runner} of this process, with the runtime and logger it was started with. */
+export interface ProcessRunner extends Runner {
+  readonly runtime: Runtime;
+  readonly logger: Logger;
+}
+
+/**
+ * {@link startRunner} for a `serve` or `worker` process: on the default runtime, with its
+ * signal handlers installed (Ctrl-C and SIGTERM shut down gracefully), logging to the console.
+ *
+ * @example
+ * ```ts
+ * const { coordinator, runtime } = await startProcessRunner({ choice, kinds, concurrency: 10, leaseTimeout: undefined });
+ * ```
+ */
+export async function startProcessRunner(
+  setup: Omit<RunnerSetup, 'logger' | 'runtime'>,
+): Promise<ProcessRunner> {
+  const runtime = getDefaultRuntime();
+  runtime.install();
+  const logger = createConsoleLogger();
+  const runner = await startRunner({ ...setup, logger, runtime });
+  return { ...runner, runtime, logger };
 }

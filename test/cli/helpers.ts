@@ -7,10 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { within } from '../helpers.js';
+import { OutputLines } from '../output-lines.js';
 import { DEFAULT_DATABASE_URL } from '../postgres/engines.js';
 
 /** The repository root: the children's working directory. */
@@ -97,26 +99,12 @@ export function startWarden(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);
-  const lines: string[] = [];
   let stdout = '';
   let stderr = '';
-  let partial = '';
-  const waiters = new Set<{ pattern: RegExp; resolve(line: string): void }>();
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
     stdout += chunk;
-    partial += chunk;
-    const parts = partial.split('\n');
-    partial = parts.pop() ?? '';
-    for (const line of parts) {
-      lines.push(line);
-      for (const waiter of [...waiters]) {
-        if (waiter.pattern.test(line)) {
-          waiters.delete(waiter);
-          waiter.resolve(line);
-        }
-      }
-    }
   });
+  const lines = new OutputLines(child.stdout as Readable);
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
@@ -134,13 +122,7 @@ export function startWarden(
     output,
     stdout: () => stdout,
     line(pattern, timeout = 60_000) {
-      const seen = lines.find((line) => pattern.test(line));
-      if (seen !== undefined) return Promise.resolve(seen);
-      let waiter: { pattern: RegExp; resolve(line: string): void } | undefined;
-      const found = new Promise<string>((resolve) => {
-        waiter = { pattern, resolve };
-        waiters.add(waiter);
-      });
+      const { found, cancel } = lines.first(pattern);
       const gone = exited.then(({ code, signal }) => {
         throw new Error(
           `exited (${code ?? signal}) before a line matching ${pattern}:\n${output()}`,
@@ -149,9 +131,7 @@ export function startWarden(
       return within(Promise.race([found, gone]), {
         timeout,
         what: `a line matching ${pattern} from warden ${args[0]}:\n${output()}`,
-      }).finally(() => {
-        if (waiter !== undefined) waiters.delete(waiter);
-      });
+      }).finally(cancel);
     },
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

@@ -2,7 +2,10 @@
 // stdout line by line, wait for a line, kill it.
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { within } from '../helpers.js';
+import { OutputLines } from '../output-lines.js';
 
 const WORKER = fileURLToPath(new URL('../fixtures/postgres/worker.ts', import.meta.url));
 const live = new Set<ChildProcess>();
@@ -29,25 +32,11 @@ export function startWorker(env: Record<string, string>): WorkerProcess {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);
-  const lines: string[] = [];
   let all = '';
-  let partial = '';
-  const waiters: Array<{ pattern: RegExp; resolve(line: string): void }> = [];
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
     all += chunk;
-    partial += chunk;
-    const parts = partial.split('\n');
-    partial = parts.pop() ?? '';
-    for (const line of parts) {
-      lines.push(line);
-      for (const waiter of [...waiters]) {
-        if (waiter.pattern.test(line)) {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          waiter.resolve(line);
-        }
-      }
-    }
   });
+  const lines = new OutputLines(child.stdout as Readable);
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     all += chunk;
   });
@@ -63,21 +52,11 @@ export function startWorker(env: Record<string, string>): WorkerProcess {
     exited,
     output: () => all,
     line(pattern, timeout = 30_000) {
-      const seen = lines.find((line) => pattern.test(line));
-      if (seen !== undefined) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`no line matching ${pattern} within ${timeout} ms:\n${all}`)),
-          timeout,
-        );
-        waiters.push({
-          pattern,
-          resolve: (line) => {
-            clearTimeout(timer);
-            resolve(line);
-          },
-        });
-      });
+      const { found, cancel } = lines.first(pattern);
+      return within(found, {
+        timeout,
+        what: `a line matching ${pattern}:\n${all}`,
+      }).finally(cancel);
     },
   };
 }

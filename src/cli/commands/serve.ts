@@ -70,23 +70,15 @@ export const serveCommand: Command = {
       );
     }
     // Loaded here, not at start-up: the client commands need neither the server nor a driver.
-    const [{ getDefaultRuntime }, { createConsoleLogger }, { startRunner }, { startWardenServer }] =
-      await Promise.all([
-        import('../../lifecycle/default-runtime.js'),
-        import('../../observe/logger.js'),
-        import('../start-runner.js'),
-        import('../../http/index.js'),
-      ]);
-    const runtime = getDefaultRuntime();
-    runtime.install();
-    const logger = createConsoleLogger();
-    const { coordinator } = await startRunner({
+    const [{ startProcessRunner }, { startWardenServer }] = await Promise.all([
+      import('../start-runner.js'),
+      import('../../http/index.js'),
+    ]);
+    const { coordinator, runtime, logger } = await startProcessRunner({
       choice,
       kinds,
       concurrency: runner.concurrency,
       leaseTimeout: runner.leaseTimeout,
-      logger,
-      runtime,
     });
     let server: Awaited<ReturnType<typeof startWardenServer>>;
     try {

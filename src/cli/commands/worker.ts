@@ -34,21 +34,12 @@ export const workerCommand: Command = {
       throw new UsageError('worker needs at least one --tasks module: the kinds it runs');
     }
     const kinds = await loadTaskModules(runner.tasks);
-    const [{ getDefaultRuntime }, { createConsoleLogger }, { startRunner }] = await Promise.all([
-      import('../../lifecycle/default-runtime.js'),
-      import('../../observe/logger.js'),
-      import('../start-runner.js'),
-    ]);
-    const runtime = getDefaultRuntime();
-    runtime.install();
-    const logger = createConsoleLogger();
-    const { backend } = await startRunner({
+    const { startProcessRunner } = await import('../start-runner.js');
+    const { backend, runtime } = await startProcessRunner({
       choice,
       kinds,
       concurrency: runner.concurrency,
       leaseTimeout: runner.leaseTimeout,
-      logger,
-      runtime,
     });
     // The backend's timers do not hold the process open; this does, until the shutdown ends.
     const keepAlive = setInterval(() => {}, 1 << 30);
