@@ -22,6 +22,8 @@ const suites: readonly SuiteEntry[] = [
   { name: 'coordinator/fan-out', load: () => import('./coordinator/fan-out.js') },
   { name: 'coordinator/short-tasks', load: () => import('./coordinator/short-tasks.js') },
   { name: 'postgres/queues', load: () => import('./postgres/suite.js') },
+  { name: 'http/submit', load: () => import('./http/submit.js') },
+  { name: 'http/sse-fan-out', load: () => import('./http/sse-fan-out.js') },
 ];
 
 interface Args {

@@ -58,7 +58,7 @@ export class SseStream {
         this._ended = true;
         clearInterval(this._timer);
         this._timer = undefined;
-        this._controller.abort();
+        this._controller.abort(STREAM_CLOSED);
         this._wakeWriter();
         resolve();
       };
@@ -115,7 +115,7 @@ export class SseStream {
    */
   shutdown(message: string): void {
     if (this._ended) return;
-    this._controller.abort();
+    this._controller.abort(STREAM_CLOSED);
     const lastEventId = this._lastEventId;
     this._res.write(
       formatEvent(
@@ -183,8 +183,22 @@ export class SseStream {
  * `data` line.
  */
 export function formatEvent(event: TaskEvent, named = true): string {
-  // JSON.stringify escapes line breaks, so the data is always one line; event types cannot
-  // contain whitespace (the backend refuses them).
-  const name = named ? `event: ${event.type}\n` : '';
-  return `id: ${event.seq}\n${name}data: ${JSON.stringify(event)}\n\n`;
+  // Subscribers of one task share the history's event objects: format each once, not once per
+  // stream (with 1,000 clients, stringifying dominated the server's time).
+  const cache = named ? namedFrames : unnamedFrames;
+  let frame = cache.get(event);
+  if (frame === undefined) {
+    // JSON.stringify escapes line breaks, so the data is always one line; event types cannot
+    // contain whitespace (the backend refuses them).
+    const name = named ? `event: ${event.type}\n` : '';
+    frame = `id: ${event.seq}\n${name}data: ${JSON.stringify(event)}\n\n`;
+    cache.set(event, frame);
+  }
+  return frame;
 }
+
+/** The abort reason of every stream's subscription: one object (abort() alone builds a DOMException per call). */
+const STREAM_CLOSED = new Error('the event stream closed');
+
+const namedFrames = new WeakMap<TaskEvent, string>();
+const unnamedFrames = new WeakMap<TaskEvent, string>();
