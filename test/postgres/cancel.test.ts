@@ -174,6 +174,13 @@ for (const engine of await engines()) {
       assert.equal((await ended(backend, 'second')).state, 'cancelled');
       await ended(backend, 'first');
       assert.deepEqual(started, ['first']);
+      // It never began: no `started` event, and no start time.
+      const events = await allEvents(backend, 'second');
+      assert.deepEqual(
+        events.map((event) => event.type),
+        ['cancelled'],
+      );
+      assert.equal((await backend.getTask('second'))?.startedAt, undefined);
     });
   });
 }

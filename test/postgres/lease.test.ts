@@ -16,7 +16,7 @@ async function orphan(engine: Engine, schema: string, id: string, extra = ''): P
   await engine.query(
     `UPDATE "${schema}".jobs SET state = 'running', locked_by = 'ghost', attempts = attempts + 1,
        started_at = now(), last_seq = last_seq + 1, attempt_seqs = attempt_seqs || (last_seq + 1),
-       attempt_times = attempt_times || now(),
+       attempt_times = attempt_times || now(), attempt_nums = attempt_nums || (attempts + 1),
        lease_expires_at = now() - interval '1 second' ${extra} WHERE id = $1`,
     [id],
   );
@@ -102,6 +102,10 @@ for (const engine of await engines()) {
       await worker.start();
       const { id } = await worker.submit({ type: 't', payload: null });
       await within(started.promise);
+      // Its `started` event is written just after the handler begins; then the lease is taken.
+      const follower = worker.events(id)[Symbol.asyncIterator]();
+      assert.equal((await follower.next()).value?.type, 'started');
+      await follower.return?.();
       await engine.query(`UPDATE "${schema}".jobs SET locked_by = 'thief' WHERE id = $1`, [id]);
       const reason = await within(fired.promise, { timeout: 5_000 });
       assert.equal(reason.kind, 'parent-failure');
@@ -181,10 +185,23 @@ for (const engine of await engines()) {
       await ended(second, 'b');
       assert.ok(performance.now() - before < 5_000, 'taken up at once, not after the lease');
       assert.deepEqual(Object.fromEntries(attempts), { a: 1, b: 1 });
+      // `a` ran twice as attempt 1 (the hand-back did not count); `b` was prefetched, never
+      // begun, so it has one `started`, on `second`.
       const events = await allEvents(second, a.id);
       assert.deepEqual(
-        events.map((event) => event.type),
-        ['started', 'started', 'completed'],
+        events.map((event) => [event.type, event.data]),
+        [
+          ['started', { attempt: 1 }],
+          ['started', { attempt: 1 }],
+          ['completed', { result: null }],
+        ],
+      );
+      assert.deepEqual(
+        (await allEvents(second, 'b')).map((event) => [event.seq, event.type]),
+        [
+          [1, 'started'],
+          [2, 'completed'],
+        ],
       );
     });
 

@@ -19,20 +19,46 @@ for (const engine of await engines()) {
     test('migrate() creates the schema once; later calls apply nothing', async () => {
       const { schema, ...connection } = engine.options();
       const first = await migrate({ ...connection, schema });
-      assert.deepEqual(first, { applied: ['000001.sql'], version: 1 });
+      assert.deepEqual(first, { applied: ['000001.sql', '000002.sql'], version: 2 });
       const again = await migrate({ ...connection, schema });
-      assert.deepEqual(again, { applied: [], version: 1 });
+      assert.deepEqual(again, { applied: [], version: 2 });
       const rows = await engine.query<{ id: number; name: string }>(
         `SELECT id, name FROM "${schema}".migrations`,
       );
-      assert.deepEqual(rows, [{ id: 1, name: '000001.sql' }]);
+      assert.deepEqual(rows, [
+        { id: 1, name: '000001.sql' },
+        { id: 2, name: '000002.sql' },
+      ]);
+    });
+
+    test('migration 2 upgrades a version-1 schema: attempts numbered by position', async () => {
+      const { schema, ...connection } = engine.options();
+      await migrate({ ...connection, schema });
+      // Back to version 1, with a job that started twice under it.
+      await engine.query(`ALTER TABLE "${schema}".jobs DROP COLUMN attempt_nums`);
+      await engine.query(`DELETE FROM "${schema}".migrations WHERE id = 2`);
+      await engine.query(
+        `INSERT INTO "${schema}".jobs (id, type, payload, attempt_seqs, attempt_times)
+         VALUES ('old', 't', 'null', '{1,3}', ARRAY[now(), now()]), ('new', 't', 'null', '{}', '{}')`,
+      );
+      assert.deepEqual(await migrate({ ...connection, schema }), {
+        applied: ['000002.sql'],
+        version: 2,
+      });
+      const rows = await engine.query<{ id: string; attempt_nums: number[] }>(
+        `SELECT id, attempt_nums FROM "${schema}".jobs ORDER BY id`,
+      );
+      assert.deepEqual(rows, [
+        { id: 'new', attempt_nums: [] },
+        { id: 'old', attempt_nums: [1, 2] },
+      ]);
     });
 
     test('several processes migrating at once apply each migration exactly once', async () => {
       const { schema, ...connection } = engine.options();
       const results = await Promise.all([0, 1, 2, 3].map(() => migrate({ ...connection, schema })));
       const applied = results.flatMap((result) => result.applied);
-      assert.deepEqual(applied, ['000001.sql']);
+      assert.deepEqual(applied, ['000001.sql', '000002.sql']);
       const backends = [0, 1].map(() => makeBackend(engine, { schema }));
       await Promise.all(backends.map((backend) => backend.start()));
     });

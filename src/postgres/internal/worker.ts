@@ -1,7 +1,8 @@
 // The worker side of the Postgres backend: claims jobs in batches when it has room and there may
 // be work (a NOTIFY, a timer for a scheduled job, the poll), runs each as a Warden `Task`, hands
 // the ends to the write buffer, renews its leases, and cancels a job when told to (NOTIFY, or the
-// heartbeat as a fallback). Claimed jobs beyond `concurrency` wait here (prefetch).
+// heartbeat as a fallback). Claimed jobs beyond `concurrency` wait here (prefetch); a job's
+// `started` event is written when its handler begins, so one that never does shows none.
 
 import type { HandlerRegistry } from '../../backend/handler-registry.js';
 import { validateTaskType } from '../../backend/handler-registry.js';
@@ -30,7 +31,7 @@ import {
   RUNNING,
   RunningJob,
 } from './running-job.js';
-import type { WriteBuffer } from './write-buffer.js';
+import { STARTED, type WriteBuffer } from './write-buffer.js';
 
 /** Counters a worker keeps (the backend adds its own). */
 export interface WorkerCounters {
@@ -370,7 +371,6 @@ export class Worker implements JobHost {
         workerId,
         limit,
         Math.round(options.leaseTimeout),
-        schema.channel,
         types,
         except,
       ]);
@@ -414,6 +414,15 @@ export class Worker implements JobHost {
       job.phase = RUNNING;
       job.startedAt = performance.now();
       this._running++;
+      // Its `started` event, written with its first events or its completion, whichever is first.
+      this._ctx.writes.addEvent({
+        taskId: job.id,
+        attempt: job.attempt,
+        seq: ++job.seq,
+        type: STARTED,
+        data: 'null',
+        at: Date.now(),
+      });
       const task = new Task<unknown>(job, this._ctx.token.child(), job.type, undefined);
       job.task = task;
       task._run((token) => job.invoke(token), job.timeout);

@@ -1,6 +1,7 @@
-// What a worker writes back, batched: handler events and finished attempts. Everything written
-// in one event-loop turn goes in one statement per kind (events first, so a task's terminal
-// event always follows its handler's events). While the database is unreachable the writes are
+// What a worker writes back, batched: attempts' starts, handler events and finished attempts.
+// Everything written in one event-loop turn goes in one statement per kind (starts and events
+// first, so a task's terminal event always follows them). An attempt that ended before its start
+// was written (a short job) has its start written with its completion: one statement, not two. While the database is unreachable the writes are
 // kept and retried with backoff; they are idempotent (guarded by the lease, seqs assigned here),
 // so a batch whose reply was lost is simply written again.
 
@@ -10,7 +11,10 @@ import { type CompletionValues, completeJobs } from '../sql/complete-jobs.js';
 import { insertEvents } from '../sql/insert-events.js';
 import type { SchemaNames } from '../sql/statement.js';
 
-/** One handler event, with its seq assigned by the worker. */
+/** The type of the queued event that records an attempt's start (never a handler's own type). */
+export const STARTED = 'started';
+
+/** One handler event, or an attempt's start ({@link STARTED}), with its seq assigned by the worker. */
 export interface PendingEvent {
   readonly taskId: string;
   readonly attempt: number;
@@ -40,6 +44,8 @@ export interface Completion {
   readonly delayMs: number;
   /** The terminal event's seq (0 when there is none). */
   readonly seq: number;
+  /** The attempt's start, when it is written with the completion (set by the buffer). */
+  readonly started?: { readonly seq: number; readonly at: number };
 }
 
 /** At most this many rows per statement. */
@@ -71,7 +77,7 @@ export class WriteBuffer {
     return this._events.length + this._completions.length;
   }
 
-  /** Queue a handler event. */
+  /** Queue a handler event, or an attempt's start (type {@link STARTED}). */
   addEvent(event: PendingEvent): void {
     this._events.push(event);
     this._schedule();
@@ -116,6 +122,7 @@ export class WriteBuffer {
     this._flushing = true;
     try {
       while (!this._closed && this.pending > 0) {
+        this._foldStarts();
         // Every queued event before any completion: a completion is queued after its task's
         // events, so once the event queue is empty no completion can overtake its own events
         // (with more than one batch of events, one round each would let a terminal commit
@@ -141,23 +148,59 @@ export class WriteBuffer {
     }, delay);
   }
 
-  /** Write one batch of events; false when it must be retried. */
+  /**
+   * Move the queued start of an attempt whose completion is queued too, and that has no handler
+   * event queued (which must be written before its terminal), into that completion.
+   */
+  private _foldStarts(): void {
+    if (this._completions.length === 0 || this._events.length === 0) return;
+    const starts = new Map<string, PendingEvent>();
+    const busy = new Set<string>();
+    for (const e of this._events) {
+      if (e.type === STARTED) starts.set(e.taskId, e);
+      else busy.add(e.taskId);
+    }
+    const folded = new Set<PendingEvent>();
+    for (let i = 0; i < this._completions.length; i++) {
+      const completion = this._completions[i] as Completion;
+      const start = starts.get(completion.id);
+      if (start === undefined || busy.has(completion.id) || start.attempt !== completion.attempt) {
+        continue;
+      }
+      this._completions[i] = { ...completion, started: { seq: start.seq, at: start.at } };
+      folded.add(start);
+    }
+    if (folded.size > 0) this._events = this._events.filter((e) => !folded.has(e));
+  }
+
+  /** Write one batch of events and starts; false when it must be retried. */
   private _writeEvents(): Promise<boolean> {
     return this._write(this._events, 'events', (batch) => {
-      const jobs: Record<string, { a: number; s: number }> = {};
+      const jobs: Record<string, { a: number; s: number; st?: number; t?: number }> = {};
+      const events: PendingEvent[] = [];
       for (const e of batch) {
-        const job = jobs[e.taskId];
-        if (job === undefined || job.s < e.seq) jobs[e.taskId] = { a: e.attempt, s: e.seq };
+        let job = jobs[e.taskId];
+        if (job === undefined) {
+          job = { a: e.attempt, s: e.seq };
+          jobs[e.taskId] = job;
+        }
+        if (job.s < e.seq) job.s = e.seq;
+        if (e.type === STARTED) {
+          job.st = e.seq;
+          job.t = e.at;
+        } else {
+          events.push(e);
+        }
       }
       return this._driver.query(insertEvents(this._schema), [
         this._workerId,
         Object.keys(jobs),
         JSON.stringify(jobs),
-        batch.map((e) => e.taskId),
-        batch.map((e) => e.seq),
-        batch.map((e) => e.type),
-        batch.map((e) => e.data),
-        batch.map((e) => e.at),
+        events.map((e) => e.taskId),
+        events.map((e) => e.seq),
+        events.map((e) => e.type),
+        events.map((e) => e.data),
+        events.map((e) => e.at),
         this._schema.channel,
       ]);
     });
@@ -244,5 +287,9 @@ function completionValues(c: Completion): CompletionValues {
   if (c.error !== null) values.e = c.error;
   if (c.reason !== null) values.c = c.reason;
   if (c.seq !== 0) values.s = c.seq;
+  if (c.started !== undefined) {
+    values.st = c.started.seq;
+    values.t = c.started.at;
+  }
   return values;
 }

@@ -2,11 +2,13 @@
 // to be retried after a delay, or released (handed back without counting the attempt). Only
 // rows whose lease this worker still holds for that attempt are touched, so a retried write is
 // harmless. The terminal event is the row itself (state, result, errors, cancel_reason at
-// `last_seq`, the seq the worker assigned; see sql/read-events.ts).
+// `last_seq`, the seq the worker assigned; see sql/read-events.ts). An attempt that ended before
+// its `started` event was written carries that too (`st`, `t`).
 //
 // The rows are found by primary key (`id = ANY ($2)`) and each row's values are looked up in a
 // JSON object keyed by id: no join, so no plan can scan the whole table for a batch.
 
+import { recordStartColumns } from './record-start.js';
 import { defineStatement, notifyEventsFrom } from './statement.js';
 
 /** One attempt's values in `$3`, keyed by job id. Absent keys are null. */
@@ -25,6 +27,10 @@ export interface CompletionValues {
   readonly d?: number;
   /** The terminal event's seq. */
   readonly s?: number;
+  /** The attempt's `started` seq, when it is written with the completion. */
+  readonly st?: number;
+  /** The start's time, ms since the epoch (with `st`). */
+  readonly t?: number;
 }
 
 const v = (key: string): string => `($3::jsonb -> j.id ->> '${key}')`;
@@ -50,7 +56,8 @@ WITH done AS (
     locked_by = NULL,
     lease_expires_at = NULL,
     finished_at = CASE WHEN ${v('o')} IN ('retry', 'release') THEN NULL ELSE now() END,
-    last_seq = GREATEST(j.last_seq, COALESCE(${v('s')}::int, 0))
+    last_seq = GREATEST(j.last_seq, COALESCE(${v('s')}::int, 0), COALESCE(${v('st')}::int, 0)),
+    ${recordStartColumns('($3::jsonb -> j.id)')}
   WHERE j.id = ANY ($2::text[]) AND j.locked_by = $1::text AND j.state = 'running'
     AND j.attempts = ${v('a')}::int
   RETURNING j.id, $3::jsonb -> j.id AS m

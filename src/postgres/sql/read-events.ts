@@ -1,8 +1,9 @@
 // A task's events after a seq, in order. Three sources make one stream: the handler's events
-// (rows of `events`), one `started` event per attempt (`attempt_seqs`, `attempt_times` of the job)
-// and, once the job has ended, its terminal event (the job row at `last_seq`). The first row, with
-// a null `seq`, says the task exists and carries its state and last seq (so a follower that is
-// already past a finished task's terminal event can end); no row at all means an unknown task.
+// (rows of `events`), one `started` event per attempt whose handler began (`attempt_seqs`,
+// `attempt_times`, `attempt_nums` of the job) and, once the job has ended, its terminal event
+// (the job row at `last_seq`). The first row, with a null `seq`, says the task exists and
+// carries its state and last seq (so a follower that is already past a finished task's terminal
+// event can end); no row at all means an unknown task.
 
 import { defineStatement, epochMs } from './statement.js';
 
@@ -20,7 +21,7 @@ SELECT seq, type, data, time, job_state, job_last_seq FROM (
   FROM ${s}.events e WHERE e.task_id = $1::text AND e.seq > $2::int
   UNION ALL
   SELECT a.seq, 'started', json_build_object('attempt', a.n), ${epochMs('a.at')}, NULL, NULL
-  FROM job, unnest(job.attempt_seqs, job.attempt_times) WITH ORDINALITY AS a(seq, at, n)
+  FROM job, unnest(job.attempt_seqs, job.attempt_times, job.attempt_nums) AS a(seq, at, n)
   WHERE a.seq > $2::int
   UNION ALL
   SELECT job.last_seq, CASE job.state WHEN 'succeeded' THEN 'completed' ELSE job.state END,
