@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { CancelledError, CancelReason, InvalidArgumentError } from '../../src/index.js';
 import { deferred, rejectionOf, within } from '../helpers.js';
 import { engines } from './engines.js';
-import { allEvents, ended, makeBackend } from './helpers.js';
+import { allEvents, ended, makeBackend, recordWhere } from './helpers.js';
 
 for (const engine of await engines()) {
   describe(`PostgresBackend cancel: ${engine.name}`, () => {
@@ -148,26 +148,20 @@ for (const engine of await engines()) {
     test('cancelling a prefetched job drops it before it starts', async () => {
       const backend = makeBackend(engine, { concurrency: 1, prefetch: 4 });
       const gate = deferred();
+      const firstRuns = deferred();
       const started: string[] = [];
       backend.register('t', async (_payload, ctx) => {
         started.push(ctx.id);
+        firstRuns.resolve();
         await gate.promise;
       });
       await backend.start();
       await backend.submit({ id: 'first', type: 't', payload: null });
-      await within(
-        (async () => {
-          while (started.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-        })(),
-      );
+      await within(firstRuns.promise);
       await backend.submit({ id: 'second', type: 't', payload: null });
-      const info = await (async () => {
-        for (;;) {
-          const task = await backend.getTask('second');
-          if (task?.state === 'running') return task;
-          await new Promise((resolve) => setTimeout(resolve, 10));
-        }
-      })();
+      const info = await recordWhere(backend, 'second', (task) => task.state === 'running', {
+        what: 'second claimed ahead',
+      });
       assert.equal(info.lockedBy, backend.workerId, 'prefetched: claimed, not started');
       assert.equal(await backend.cancel('second'), true);
       gate.resolve();
