@@ -96,7 +96,10 @@ export class WardenError extends Error {
  * Thrown (or used as a rejection) when work stops because its {@link CancelToken} was cancelled.
  *
  * It is also the `reason` of a token's `signal`, so `fetch(url, { signal: token.signal })`
- * rejects with a `CancelledError` that carries the same {@link CancelReason}.
+ * rejects with a `CancelledError` that carries the same {@link CancelReason}. Like
+ * `signal.reason`, Warden makes one `CancelledError` per reason and shares it (`sleep`,
+ * `throwIfCancelled`, `signal`, a task's recorded error): one `cancel()` reaching 100,000
+ * waiters builds one error, and its `stack` is that of its first use.
  *
  * @example
  * ```ts

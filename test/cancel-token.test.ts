@@ -171,6 +171,54 @@ describe('CancelToken listeners', () => {
     assert.deepEqual(order, ['root', 'child', 'grandchild']);
   });
 
+  test('in a wide tree, every listener of a level runs before any of the next', () => {
+    const root = new CancelToken();
+    const tokens: CancelToken[] = [root];
+    const order: string[] = [];
+    let allCancelledAtFirst: boolean | undefined;
+    for (const a of ['a', 'b', 'c']) {
+      const child = root.child();
+      tokens.push(child);
+      child.onCancel(() => order.push(a));
+      for (const n of ['1', '2']) {
+        const grandchild = child.child();
+        tokens.push(grandchild);
+        grandchild.onCancel(() => order.push(a + n));
+        // A signal is one more thing to notify, in the same order as the listeners.
+        grandchild.signal.addEventListener('abort', () => order.push(`${a + n} signal`));
+      }
+    }
+    root.onCancel(() => {
+      allCancelledAtFirst = tokens.every((token) => token.isCancelled);
+      order.push('root');
+    });
+    root.cancel();
+    assert.equal(allCancelledAtFirst, true);
+    assert.equal(order[0], 'root');
+    assert.deepEqual(order.slice(1, 4).sort(), ['a', 'b', 'c']);
+    const rest = order.slice(4);
+    assert.deepEqual(
+      [...rest].sort(),
+      ['a1', 'a1 signal', 'a2', 'a2 signal', 'b1', 'b1 signal', 'b2', 'b2 signal', 'c1']
+        .concat(['c1 signal', 'c2', 'c2 signal'])
+        .sort(),
+    );
+    for (const name of ['a1', 'a2', 'b1', 'b2', 'c1', 'c2']) {
+      assert.ok(rest.indexOf(`${name} signal`) < rest.indexOf(name), `${name}: signal first`);
+    }
+  });
+
+  test('disposing a registration from another listener of the same cancel does nothing', () => {
+    // By then its token is cancelled too, and disposing after cancellation does nothing.
+    const root = new CancelToken();
+    const child = root.child();
+    let childCalls = 0;
+    const registration = child.onCancel(() => childCalls++);
+    root.onCancel(() => registration.dispose());
+    root.cancel();
+    assert.equal(childCalls, 1);
+  });
+
   test('a disposed listener is not called, and disposing twice is harmless', () => {
     const token = new CancelToken();
     let calls = 0;
@@ -309,6 +357,35 @@ describe('CancelToken promises and errors', () => {
         error.reason === reason &&
         error.code === 'WARDEN_ERR_CANCELLED' &&
         error.cause === reason.cause,
+    );
+  });
+});
+
+describe('CancelToken errors', () => {
+  test('one CancelledError per reason: signal.reason, throwIfCancelled and children share it', () => {
+    const root = new CancelToken();
+    const child = root.child();
+    const signal = child.signal;
+    const reason = CancelReason.shutdown();
+    root.cancel(reason);
+    const error = signal.reason as CancelledError;
+    assert.ok(error instanceof CancelledError);
+    assert.equal(error.reason, reason);
+    assert.throws(
+      () => root.throwIfCancelled(),
+      (thrown: unknown) => thrown === error,
+    );
+    assert.throws(
+      () => child.throwIfCancelled(),
+      (thrown: unknown) => thrown === error,
+    );
+    assert.equal(root.signal.reason, error, 'a signal read after the cancel too');
+    const other = new CancelToken();
+    other.cancel(CancelReason.shutdown());
+    assert.throws(
+      () => other.throwIfCancelled(),
+      (thrown: unknown) =>
+        thrown instanceof CancelledError && thrown !== error && thrown.reason === other.reason,
     );
   });
 });

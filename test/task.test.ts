@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import {
   CancelledError,
   CancelReason,
-  type CancelToken,
+  CancelToken,
   InvalidArgumentError,
   NonErrorThrownError,
   Scope,
@@ -87,15 +87,87 @@ describe('Task results', () => {
     await within(scope.close());
   });
 
-  test('a task may return a thenable that is not a native promise', async () => {
+  test('a task may return a thenable that is not a native promise; its then is called once', async () => {
     const scope = newScope();
+    let calls = 0;
     const thenable: PromiseLike<string> = {
+      // A builder-like thenable: every `then` runs it again, and returns the builder itself.
       // biome-ignore lint/suspicious/noThenProperty: the point of the test.
-      then: (onFulfilled, _onRejected) => Promise.resolve('thenable').then(onFulfilled),
+      then: (onFulfilled, _onRejected) => {
+        calls++;
+        void Promise.resolve('thenable').then(onFulfilled);
+        return thenable as PromiseLike<never>;
+      },
     };
     const task = scope.spawn(() => thenable);
-    assert.equal(await within(task), 'thenable');
+    const [a, b] = await within(Promise.all([task.join(), task]));
+    assert.equal(a, 'thenable');
+    assert.equal(b, 'thenable');
+    assert.equal(calls, 1, 'a query builder, say, would run once');
     await within(scope.close());
+  });
+
+  test('join on a running task returns one promise, settled once the status is final', async () => {
+    const scope = new Scope({ policy: 'isolate', onError: () => {} });
+    const gate = deferred<number>();
+    const task = scope.spawn(() => gate.promise);
+    const joined = task.join();
+    assert.equal(task.join(), joined);
+    const seen = joined.then((value) => [value, task.status]);
+    gate.resolve(3);
+    assert.deepEqual(await within(seen), [3, 'succeeded']);
+    const boom = new Error('boom');
+    const failing = scope.spawn(() => Promise.reject(boom));
+    const failed = failing.join().catch((error: unknown) => [error, failing.status]);
+    assert.deepEqual(await within(failed), [boom, 'failed']);
+    await within(scope.close());
+  });
+
+  test('a failure nobody joined leaves no unhandled rejection behind', async () => {
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', record);
+    try {
+      const scope = new Scope({ policy: 'isolate', onError: () => {} });
+      const failed = scope.spawn(async () => {
+        await null;
+        throw new Error('nobody joins me');
+      });
+      const cancelled = scope.spawn((token) => sleep(60_000, token));
+      cancelled.cancel();
+      await within(scope.close());
+      // Node reports unhandled rejections after the microtask queue drains: a macrotask later.
+      await delay(1);
+      assert.deepEqual(unhandled, []);
+      assert.equal(failed.status, 'failed');
+      assert.equal(cancelled.status, 'cancelled');
+      // Joined afterwards, each still tells how it ended.
+      assert.equal(((await rejectionOf(failed.join())) as Error).message, 'nobody joins me');
+      assert.ok((await rejectionOf(cancelled)) instanceof CancelledError);
+    } finally {
+      process.removeListener('unhandledRejection', record);
+    }
+  });
+
+  test('join called from inside the task function, before it returned, still settles', async () => {
+    // Owners other than a scope (the backends) hold the task before they run it.
+    const ended: Task<unknown>[] = [];
+    const task = new Task<string>(
+      { taskEnded: (t) => ended.push(t) },
+      new CancelToken(),
+      'self',
+      undefined,
+    );
+    let joined: Promise<string> | undefined;
+    task._run(async () => {
+      joined = task.join();
+      await null;
+      return 'self';
+    }, undefined);
+    assert.equal(await within(joined as Promise<string>), 'self');
+    assert.deepEqual(ended, [task]);
   });
 
   test('status goes running → succeeded', async () => {
@@ -220,6 +292,7 @@ describe('Task cancellation', () => {
     await within(rejectionOf(task.join()));
     assert.equal(task.status, 'cancelled');
     assert.ok(task.error instanceof CancelledError);
+    assert.equal(task.error, task.token.signal.reason, "the reason's one CancelledError");
     await within(scope.close());
   });
 

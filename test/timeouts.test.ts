@@ -222,6 +222,31 @@ describe('sleep', () => {
     assert.equal(error.reason, reason);
   });
 
+  test('sleeps cancelled for one reason share one CancelledError carrying that reason', async () => {
+    const root = new CancelToken();
+    const children = [root.child(), root.child(), root.child().child()];
+    const sleeping = [sleep(60_000, root), ...children.map((token) => sleep(60_000, token))];
+    const reason = CancelReason.shutdown('SIGTERM');
+    root.cancel(reason);
+    const errors = await within(Promise.all(sleeping.map((p) => rejectionOf(p))));
+    const [first] = errors;
+    assert.ok(first instanceof CancelledError);
+    assert.equal(first.reason, reason);
+    assert.equal(first.cause, reason.cause);
+    for (const error of errors) assert.equal(error, first);
+    // A sleep begun after the cancel, and the token's own error, are that same object.
+    assert.equal(await within(rejectionOf(sleep(60_000, children[0]))), first);
+    assert.equal(root.signal.reason, first);
+    // Another reason, another error.
+    const other = new CancelToken();
+    const otherSleep = sleep(60_000, other);
+    other.cancel(CancelReason.timeout(5));
+    const otherError = await within(rejectionOf(otherSleep));
+    assert.ok(otherError instanceof CancelledError);
+    assert.notEqual(otherError, first);
+    assert.equal(otherError.reason, other.reason);
+  });
+
   test('rejects at once on an already-cancelled token', async () => {
     const token = new CancelToken();
     token.cancel(CancelReason.timeout(1));

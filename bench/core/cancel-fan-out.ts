@@ -129,7 +129,7 @@ const wardenCancelled: BenchCase = {
 
 const wardenSleep: BenchCase = {
   name: 'Warden: sleep(1e9, token)',
-  note: 'as above, but each task is in sleep(1e9, token) (a timer each) and ends cancelled with a CancelledError.',
+  note: 'as above, but each task is in sleep(1e9, token) (a timer each) and ends cancelled, rejected with the one CancelledError of the reason.',
   async run(n, probe, clock) {
     const root = new CancelToken();
     const scope = new Scope({ token: root });

@@ -6,6 +6,7 @@
 
 import { CancelledError, InvalidArgumentError } from '../errors.js';
 import { CancelReason, type CancelReasonInput } from './cancel-reason.js';
+import { cancelledErrorFor } from './cancelled-error-for.js';
 
 /** Unregisters a listener added with {@link CancelToken.onCancel}; usable with `using`. */
 export interface CancelRegistration extends Disposable {
@@ -14,6 +15,9 @@ export interface CancelRegistration extends Disposable {
 }
 
 type Listener = (reason: CancelReason) => void;
+
+// What a cancel still has to do after marking: call a listener, or abort a token's signal.
+type Pending = Listener | AbortController;
 
 const NO_REGISTRATION: CancelRegistration = {
   dispose() {},
@@ -143,31 +147,40 @@ export class CancelToken {
     if (this._reason !== undefined) return false;
     const resolved = toReason(reason);
     this._unlink();
-    // Mark the whole subtree first, so every listener sees a consistently cancelled tree. The
-    // walk is breadth-first and allocates nothing: each node's list of children is appended to
-    // a work list threaded through the `_next` links, which the dismantled tree no longer needs.
-    // (A linked child is never already cancelled: cancelling or disposing a token unlinks it.)
     this._reason = resolved;
-    let tail: CancelToken = this;
-    for (let node: CancelToken | null = this; node !== null; node = node._next) {
-      const first: CancelToken | null = node._firstChild;
-      if (first === null) continue;
-      node._firstChild = null;
-      tail._next = first;
-      for (let child: CancelToken | null = first; child !== null; child = child._next) {
+    if (this._firstChild === null) {
+      this._notify(resolved);
+      return true;
+    }
+    // Mark the whole subtree first, so every listener sees a consistently cancelled tree, taking
+    // each node's listeners (and AbortController) into one list as it is marked. Then call them
+    // from that list, parents before children (breadth-first). Each node is touched once: in a
+    // large heap every visit of a node is a cache miss, and re-walking the tree to notify it
+    // cost as much as the marking. (A linked child is never already cancelled: cancelling or
+    // disposing a token unlinks it.)
+    const pending: Pending[] = [];
+    this._take(pending);
+    // Nodes whose children are still to be marked; leaves, most of a task tree, never go here.
+    const parents: CancelToken[] = [this];
+    for (let i = 0; i < parents.length; i++) {
+      const parent = parents[i] as CancelToken;
+      let child = parent._firstChild;
+      parent._firstChild = null;
+      while (child !== null) {
+        const next: CancelToken | null = child._next;
         child._reason = resolved;
         child._parent = null;
         child._prev = null;
-        tail = child;
+        child._next = null;
+        child._take(pending);
+        if (child._firstChild !== null) parents.push(child);
+        child = next;
       }
     }
-    // Then notify in the same order (parents before children), unthreading the list.
-    let node: CancelToken | null = this;
-    while (node !== null) {
-      const next: CancelToken | null = node._next;
-      node._next = null;
-      node._notify(resolved);
-      node = next;
+    for (let i = 0; i < pending.length; i++) {
+      const entry = pending[i] as Pending;
+      if (typeof entry === 'function') callListener(entry, resolved);
+      else entry.abort(cancelledErrorFor(resolved));
     }
     return true;
   }
@@ -202,18 +215,23 @@ export class CancelToken {
     return this._cancelled;
   }
 
-  /** Throw a {@link CancelledError} carrying the reason if this token is cancelled. */
+  /**
+   * Throw a {@link CancelledError} carrying the reason if this token is cancelled. Like
+   * `AbortSignal.throwIfAborted`, it throws the one error of that reason: the same object as
+   * `signal.reason` and as `sleep`'s rejection (its stack is that of its first use).
+   */
   throwIfCancelled(): void {
-    if (this._reason !== undefined) throw new CancelledError(this._reason);
+    if (this._reason !== undefined) throw cancelledErrorFor(this._reason);
   }
 
   /**
    * An `AbortSignal` that aborts when this token is cancelled, with a {@link CancelledError} as
-   * its `reason`. Created on first access; tokens whose signal is never read pay nothing for it.
+   * its `reason` (one error per {@link CancelReason}: a parent's and its children's signals
+   * share it). Created on first access; tokens whose signal is never read pay nothing for it.
    */
   get signal(): AbortSignal {
     if (this._reason !== undefined) {
-      return this._controller?.signal ?? AbortSignal.abort(new CancelledError(this._reason));
+      return this._controller?.signal ?? AbortSignal.abort(cancelledErrorFor(this._reason));
     }
     if (this._controller === undefined) this._controller = new AbortController();
     return this._controller.signal;
@@ -286,13 +304,23 @@ export class CancelToken {
   private _notify(reason: CancelReason): void {
     const listeners = this._listeners;
     this._listeners = undefined;
-    if (this._controller !== undefined) this._controller.abort(new CancelledError(reason));
+    if (this._controller !== undefined) this._controller.abort(cancelledErrorFor(reason));
     if (listeners === undefined) return;
     if (typeof listeners === 'function') {
       callListener(listeners, reason);
       return;
     }
     for (const listener of listeners) callListener(listener, reason);
+  }
+
+  /** Move this (just cancelled) token's controller and listeners to `pending`, in call order. */
+  private _take(pending: Pending[]): void {
+    if (this._controller !== undefined) pending.push(this._controller);
+    const listeners = this._listeners;
+    if (listeners === undefined) return;
+    this._listeners = undefined;
+    if (typeof listeners === 'function') pending.push(listeners);
+    else for (const listener of listeners) pending.push(listener);
   }
 }
 

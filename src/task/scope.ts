@@ -8,6 +8,7 @@ import { CancelReason, type CancelReasonInput } from '../cancel/cancel-reason.js
 import { CancelToken } from '../cancel/cancel-token.js';
 import { InvalidArgumentError, ScopeClosedError } from '../errors.js';
 import { createConsoleLogger, type Logger } from '../observe/logger.js';
+import { TaskSet } from './internal/task-set.js';
 import { validateTimeout } from './internal/validate.js';
 import { Task, type TaskOwner } from './task.js';
 
@@ -118,8 +119,7 @@ export class Scope implements TaskOwner, AsyncDisposable {
   private readonly _onError: (error: Error, task: Task<unknown>) => void;
   private readonly _logger: Logger | undefined;
   private readonly _recordSpawnSites: boolean;
-  private _first: Task<unknown> | null = null;
-  private _running = 0;
+  private readonly _tasks = new TaskSet();
   private _closing = false;
   private _finished = false;
   private readonly _failures: Error[] = [];
@@ -150,7 +150,7 @@ export class Scope implements TaskOwner, AsyncDisposable {
 
   /** How many tasks are running now. */
   get size(): number {
-    return this._running;
+    return this._tasks.size;
   }
 
   /** True once `close()` has been called. */
@@ -160,9 +160,7 @@ export class Scope implements TaskOwner, AsyncDisposable {
 
   /** The tasks running now, oldest last. A snapshot; for reports. */
   running(): Task<unknown>[] {
-    const tasks: Task<unknown>[] = [];
-    for (let task = this._first; task !== null; task = task._next) tasks.push(task);
-    return tasks;
+    return this._tasks.snapshot();
   }
 
   /**
@@ -186,13 +184,7 @@ export class Scope implements TaskOwner, AsyncDisposable {
     }
     const site = this._recordSpawnSites ? new Error('spawned here') : undefined;
     const task = new Task<T>(this, this.token.child(), name, site);
-    const first = this._first;
-    if (first !== null) {
-      first._prev = task as Task<unknown>;
-      task._next = first;
-    }
-    this._first = task as Task<unknown>;
-    this._running++;
+    this._tasks.add(task as Task<unknown>);
     task._run(fn, timeout);
     return task;
   }
@@ -217,26 +209,22 @@ export class Scope implements TaskOwner, AsyncDisposable {
 
   private _whenIdle(): Promise<void> {
     return new Promise<void>((resolve) => {
-      if (this._running === 0) resolve();
+      if (this._tasks.size === 0) resolve();
       else this._idle = resolve;
     });
   }
 
   /** Cancel whatever is still running, then {@link Scope.close}. Used by `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
-    if (this._running > 0) this.cancel(CancelReason.requested(`scope '${this.name}' exited`));
+    if (this._tasks.size > 0) this.cancel(CancelReason.requested(`scope '${this.name}' exited`));
     return this.close();
   }
 
   /** @internal */
   taskEnded(task: Task<unknown>): void {
-    if (task._prev !== null) task._prev._next = task._next;
-    else this._first = task._next;
-    if (task._next !== null) task._next._prev = task._prev;
-    task._prev = null;
-    task._next = null;
+    this._tasks.remove(task);
     if (task.status === 'failed') this._failed(task);
-    if (--this._running === 0 && this._idle !== undefined) {
+    if (this._tasks.size === 0 && this._idle !== undefined) {
       const idle = this._idle;
       this._idle = undefined;
       idle();
@@ -262,7 +250,7 @@ export class Scope implements TaskOwner, AsyncDisposable {
   private _finish(): void | Promise<void> {
     // A task spawned between going idle and this callback (spawning while closing is allowed)
     // must be waited for too.
-    if (this._running > 0) return this._whenIdle().then(() => this._finish());
+    if (this._tasks.size > 0) return this._whenIdle().then(() => this._finish());
     this._finished = true;
     this.token.dispose();
     const failures = this._failures;

@@ -27,6 +27,8 @@ const FAILED = 2;
 const CANCELLED = 3;
 const STATUS_MASK = 3;
 const DETACHED = 4;
+// join() was called while the task ran: its ending must reject the promise join() handed out.
+const JOINED = 8;
 const STATUS: readonly TaskStatus[] = ['running', 'succeeded', 'failed', 'cancelled'];
 
 /** State few tasks need (a timeout, a recorded spawn site), kept out of every task's fields. */
@@ -61,10 +63,6 @@ function spawnTime(): number {
   return clockReading;
 }
 
-// A resolver typed through a method, so it is bivariant in T: without it this private field would
-// make `Task<number>` unassignable to `Task<unknown>` (private members count in the comparison).
-type Resolve<T> = { bivariant(value: T): void }['bivariant'];
-
 /**
  * A handle on a task spawned in a {@link Scope}: its identity, its token, its status and
  * its result.
@@ -95,18 +93,17 @@ export class Task<T> implements PromiseLike<T> {
   readonly id: number;
   /** The task's cancellation token, a child of its scope's token. */
   readonly token: CancelToken;
-  /** @internal links in the owner's list of running tasks */
-  _prev: Task<unknown> | null = null;
-  /** @internal */
-  _next: Task<unknown> | null = null;
+  /** @internal Where the owner keeps it while it runs (see `internal/task-set.ts`). */
+  _slot = -1;
 
   private readonly _name: string | undefined;
   private readonly _owner: TaskOwner;
   private readonly _startedAt: number;
   private _state: number = RUNNING;
-  // The value of a succeeded task, the error of a failed or cancelled one.
+  // The value of a succeeded task, the error of a failed or cancelled one. While the task runs:
+  // the promise `then` gave when the task started watching its function's promise, which
+  // `join()` hands out (see `_joinOutcome`), so joining a running task allocates nothing.
   private _result: unknown = undefined;
-  private _waiters: Array<[Resolve<T>, (error: unknown) => void]> | undefined;
   private _extra: TaskExtra | undefined;
 
   /** @internal Tasks are made by {@link Scope.spawn}. */
@@ -174,7 +171,8 @@ export class Task<T> implements PromiseLike<T> {
 
   /**
    * Wait for the task to end. Resolves with its value; rejects with its error, a
-   * {@link CancelledError} or a {@link TimeoutError}. May be called any number of times.
+   * {@link CancelledError} or a {@link TimeoutError}. May be called any number of times; while
+   * the task runs, every call returns the same promise.
    */
   join(): Promise<T> {
     const status = this._state & STATUS_MASK;
@@ -183,10 +181,11 @@ export class Task<T> implements PromiseLike<T> {
         ? Promise.resolve(this._result as T)
         : Promise.reject(this._result as Error);
     }
-    return new Promise<T>((resolve, reject) => {
-      if (this._waiters === undefined) this._waiters = [[resolve, reject]];
-      else this._waiters.push([resolve, reject]);
-    });
+    const joined = this._result as Promise<T> | undefined;
+    // Called from the task's own function before it returned its promise: ask again once it has.
+    if (joined === undefined) return settled.then(() => this.join());
+    this._state |= JOINED;
+    return joined;
   }
 
   /**
@@ -225,8 +224,16 @@ export class Task<T> implements PromiseLike<T> {
       return;
     }
     if (isThenable(result)) {
+      // A thenable that is not a promise (a query builder, say) may start work on every `then`
+      // or return anything from it: adopt it once into a promise of our own. (The test is
+      // `Promise.resolve`'s own; written out, it is cheaper than `instanceof` per spawn.)
+      const promise =
+        (result as Promise<T>).constructor === Promise
+          ? (result as Promise<T>)
+          : Promise.resolve(result);
       // Bound methods rather than arrow functions: smaller, and no closure context per task.
-      result.then(this._resolved.bind(this), this._rejected.bind(this));
+      // The promise `then` returns is what `join()` hands out while the task runs.
+      this._result = promise.then(this._resolved.bind(this), this._rejected.bind(this));
     } else {
       this._resolved(result);
     }
@@ -239,14 +246,17 @@ export class Task<T> implements PromiseLike<T> {
     return this._extra;
   }
 
-  private _rejected(error: unknown): void {
+  // `_rejected` and `_resolved` settle the task when its function's promise settles, then return
+  // what settles the promise `join()` hands out.
+  private _rejected(error: unknown): T | undefined {
     const timedOutAfter = this._extra?.timedOutAfter;
     // The description is only used by a TimeoutError: build the string only then.
     const what = timedOutAfter === undefined ? '' : this._what();
     this._settleUnsuccessful(rejectionOutcome(error, this.token, timedOutAfter, what));
+    return this._joinOutcome();
   }
 
-  private _resolved(value: T): void {
+  private _resolved(value: T): T | undefined {
     const timedOutAfter = this._extra?.timedOutAfter;
     if (timedOutAfter !== undefined) {
       this._settleUnsuccessful(
@@ -255,6 +265,17 @@ export class Task<T> implements PromiseLike<T> {
     } else {
       this._settle(SUCCEEDED, value);
     }
+    return this._joinOutcome();
+  }
+
+  // The value of a succeeded task; the error of one that did not, thrown only if someone joined
+  // while it ran: otherwise nobody handles that promise, and rejecting it would be an unhandled
+  // rejection. A later `join()` makes a promise of its own from the settled state.
+  private _joinOutcome(): T | undefined {
+    const state = this._state;
+    if ((state & STATUS_MASK) === SUCCEEDED) return this._result as T;
+    if ((state & JOINED) !== 0) throw this._result;
+    return undefined;
   }
 
   private _what(): string {
@@ -266,20 +287,12 @@ export class Task<T> implements PromiseLike<T> {
   }
 
   private _settle(state: number, result: unknown): void {
-    this._state = (this._state & DETACHED) | state;
+    this._state = (this._state & ~STATUS_MASK) | state;
     this._result = result;
     const extra = this._extra;
     if (extra !== undefined && extra.timer !== undefined) clearTimeout(extra.timer);
     // The task is over: its token leaves the tree so long-lived parents hold nothing for it.
     this.token.dispose();
-    const waiters = this._waiters;
-    if (waiters !== undefined) {
-      this._waiters = undefined;
-      for (const [resolve, reject] of waiters) {
-        if (state === SUCCEEDED) resolve(result as T);
-        else reject(result);
-      }
-    }
     this._owner.taskEnded(this as Task<unknown>);
   }
 }

@@ -6,7 +6,8 @@
 
 import { CancelReason } from '../cancel/cancel-reason.js';
 import { CancelToken } from '../cancel/cancel-token.js';
-import { CancelledError, InvalidArgumentError, TimeoutError } from '../errors.js';
+import { cancelledErrorFor } from '../cancel/cancelled-error-for.js';
+import { InvalidArgumentError, TimeoutError } from '../errors.js';
 import { rejectionOutcome } from './internal/outcome.js';
 import { validateFunction, validateTimeout, validateToken } from './internal/validate.js';
 
@@ -81,6 +82,11 @@ async function runWithTimeout<T>(
  * cancelled (at once if it already is). Unlike `timers/promises`' `setTimeout` with a signal,
  * the rejection carries the {@link CancelReason}, and no `AbortSignal` is created.
  *
+ * Every sleep cancelled for one reason rejects with the same `CancelledError` object (as every
+ * consumer of an `AbortSignal` sees the one `signal.reason`): one `cancel()` that reaches
+ * 100,000 sleepers builds one error, not 100,000 stack traces. Its `stack` is that of its first
+ * use, so it does not say which sleep was waiting.
+ *
  * @example
  * ```ts
  * while (!token.isCancelled) { await poll(); await sleep(1_000, token); }
@@ -91,11 +97,11 @@ export function sleep(ms: number, token?: CancelToken): Promise<void> {
   validateToken('token', token);
   if (token === undefined) return new Promise((resolve) => setTimeout(resolve, ms));
   const reason = token.reason;
-  if (reason !== undefined) return Promise.reject(new CancelledError(reason));
+  if (reason !== undefined) return Promise.reject(cancelledErrorFor(reason));
   return new Promise<void>((resolve, reject) => {
     const registration = token.onCancel((cancelReason) => {
       clearTimeout(timer);
-      reject(new CancelledError(cancelReason));
+      reject(cancelledErrorFor(cancelReason));
     });
     const timer = setTimeout(() => {
       registration.dispose();

@@ -2,6 +2,7 @@
 // Shared by Task, withTimeout and critical tasks so the three agree on every edge.
 
 import type { CancelToken } from '../../cancel/cancel-token.js';
+import { cancelledErrorFor } from '../../cancel/cancelled-error-for.js';
 import { CancelledError, TimeoutError, toError } from '../../errors.js';
 
 /** True when `error` is the work reacting to cancellation rather than failing on its own. */
@@ -42,7 +43,7 @@ export function rejectionOutcome(
   if (reason !== undefined && isCancellation(thrown)) {
     return {
       status: 'cancelled',
-      error: thrown instanceof CancelledError ? thrown : new CancelledError(reason),
+      error: thrown instanceof CancelledError ? thrown : cancelledErrorFor(reason),
     };
   }
   return { status: 'failed', error: toError(thrown) };
