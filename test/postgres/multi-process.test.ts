@@ -47,6 +47,16 @@ describe('PostgresBackend across processes', {
     return process;
   }
 
+  /** A worker process that has said `ready`. */
+  async function readyWorker(
+    schema: string,
+    env: Record<string, string> = {},
+  ): Promise<WorkerProcess> {
+    const process = worker(schema, env);
+    await process.line(/^ready$/);
+    return process;
+  }
+
   async function stopAll(): Promise<void> {
     for (const process of workers.splice(0)) {
       process.child.kill('SIGKILL');
@@ -82,12 +92,10 @@ describe('PostgresBackend across processes', {
   test('kill -9 a worker mid-job: the other finishes the job within the lease bound, not before the lease ran out', async () => {
     try {
       const { schema, producer } = await setUp();
-      const a = worker(schema);
-      await a.line(/^ready$/);
+      const a = await readyWorker(schema);
       const { id } = await producer.submit({ type: 'hold', payload: null });
       await a.line(new RegExp(`^started ${id} 1$`));
-      const b = worker(schema);
-      await b.line(/^ready$/);
+      const b = await readyWorker(schema);
       const [{ lease }] = (await db.query(
         `SELECT (extract(epoch FROM lease_expires_at) * 1000)::float8 AS lease FROM "${schema}".jobs WHERE id = $1`,
         [id],
@@ -119,8 +127,7 @@ describe('PostgresBackend across processes', {
   test("cancel a job running in another process: its handler's token fires there", async () => {
     try {
       const { schema, producer } = await setUp();
-      const a = worker(schema);
-      await a.line(/^ready$/);
+      const a = await readyWorker(schema);
       const { id } = await producer.submit({ type: 'block', payload: null });
       await a.line(new RegExp(`^started ${id} 1$`));
       const before = performance.now();
@@ -139,8 +146,7 @@ describe('PostgresBackend across processes', {
   test("a SIGTERM'd worker hands its running job back at once, the attempt not counted", async () => {
     try {
       const { schema, producer } = await setUp();
-      const a = worker(schema);
-      await a.line(/^ready$/);
+      const a = await readyWorker(schema);
       const { id } = await producer.submit({ type: 'block', payload: null });
       await a.line(new RegExp(`^started ${id} 1$`));
       a.child.kill('SIGTERM');
