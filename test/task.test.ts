@@ -151,6 +151,36 @@ describe('Task results', () => {
     }
   });
 
+  test('a burst of spawns ends every task, in spawn order, with no unhandled rejection', async () => {
+    // Tasks start watching their promises in batches after the burst (internal/watch-queue.ts);
+    // these promises are settled (half of them rejected) before any task watches them.
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', record);
+    try {
+      const failures: string[] = [];
+      const scope = new Scope({ policy: 'isolate', onError: (_e, t) => failures.push(t.name) });
+      const count = 2_000;
+      const tasks: Task<number>[] = [];
+      for (let i = 0; i < count; i++) {
+        const fn = i % 2 === 0 ? () => Promise.resolve(i) : () => Promise.reject(new Error(`${i}`));
+        tasks.push(scope.spawn(fn, `t${i}`));
+      }
+      // Joined before its batch comes: it starts watching at once.
+      assert.equal(await within(tasks[count - 2] as Task<number>), count - 2);
+      await within(scope.close());
+      await delay(1);
+      assert.deepEqual(unhandled, []);
+      const odd = tasks.filter((_t, i) => i % 2 === 1).map((t) => t.name);
+      assert.deepEqual(failures, odd);
+      assert.ok(tasks.every((t, i) => t.status === (i % 2 === 0 ? 'succeeded' : 'failed')));
+    } finally {
+      process.removeListener('unhandledRejection', record);
+    }
+  });
+
   test('join called from inside the task function, before it returned, still settles', async () => {
     // Owners other than a scope (the backends) hold the task before they run it.
     const ended: Task<unknown>[] = [];

@@ -7,6 +7,7 @@
 import { CancelReason, type CancelReasonInput } from '../cancel/cancel-reason.js';
 import type { CancelToken } from '../cancel/cancel-token.js';
 import { rejectionOutcome, type Unsuccessful } from './internal/outcome.js';
+import { queueWatch, type Watcher } from './internal/watch-queue.js';
 
 /** Where a task is in its life. Only `running` ever changes. */
 export type TaskStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -29,6 +30,9 @@ const STATUS_MASK = 3;
 const DETACHED = 4;
 // join() was called while the task ran: its ending must reject the promise join() handed out.
 const JOINED = 8;
+// The task watches its function's promise (see `internal/watch-queue.ts`): `_result` holds the
+// promise that watching made, no longer the function's own.
+const WATCHING = 16;
 const STATUS: readonly TaskStatus[] = ['running', 'succeeded', 'failed', 'cancelled'];
 
 /** State few tasks need (a timeout, a recorded spawn site), kept out of every task's fields. */
@@ -88,7 +92,7 @@ function spawnTime(): number {
  * task.status; // 'cancelled'
  * ```
  */
-export class Task<T> implements PromiseLike<T> {
+export class Task<T> implements PromiseLike<T>, Watcher {
   /** Process-unique, increasing id. */
   readonly id: number;
   /** The task's cancellation token, a child of its scope's token. */
@@ -101,8 +105,9 @@ export class Task<T> implements PromiseLike<T> {
   private readonly _startedAt: number;
   private _state: number = RUNNING;
   // The value of a succeeded task, the error of a failed or cancelled one. While the task runs:
-  // the promise `then` gave when the task started watching its function's promise, which
-  // `join()` hands out (see `_joinOutcome`), so joining a running task allocates nothing.
+  // its function's promise until the task watches it, then the promise `then` gave when it
+  // started watching, which `join()` hands out (see `_joinOutcome`): joining a running task
+  // allocates nothing more.
   private _result: unknown = undefined;
   private _extra: TaskExtra | undefined;
 
@@ -181,11 +186,11 @@ export class Task<T> implements PromiseLike<T> {
         ? Promise.resolve(this._result as T)
         : Promise.reject(this._result as Error);
     }
-    const joined = this._result as Promise<T> | undefined;
     // Called from the task's own function before it returned its promise: ask again once it has.
-    if (joined === undefined) return settled.then(() => this.join());
+    if (this._result === undefined) return settled.then(() => this.join());
+    this._watch();
     this._state |= JOINED;
-    return joined;
+    return this._result as Promise<T>;
   }
 
   /**
@@ -231,12 +236,23 @@ export class Task<T> implements PromiseLike<T> {
         (result as Promise<T>).constructor === Promise
           ? (result as Promise<T>)
           : Promise.resolve(result);
-      // Bound methods rather than arrow functions: smaller, and no closure context per task.
-      // The promise `then` returns is what `join()` hands out while the task runs.
-      this._result = promise.then(this._resolved.bind(this), this._rejected.bind(this));
+      this._result = promise;
+      queueWatch(this);
     } else {
       this._resolved(result);
     }
+  }
+
+  /** @internal Start watching the function's promise, if not yet (see `internal/watch-queue.ts`). */
+  _watch(): void {
+    if ((this._state & WATCHING) !== 0) return;
+    this._state |= WATCHING;
+    // Bound methods rather than arrow functions: smaller, and no closure context per task.
+    // The promise `then` returns is what `join()` hands out while the task runs.
+    this._result = (this._result as Promise<T>).then(
+      this._resolved.bind(this),
+      this._rejected.bind(this),
+    );
   }
 
   private _extraState(): TaskExtra {
