@@ -19,14 +19,30 @@ type Listener = (reason: CancelReason) => void;
 // What a cancel still has to do after marking: call a listener, or abort a token's signal.
 type Pending = Listener | AbortController;
 
+// The part of a token that only a token that must be told of a cancel needs: one with a
+// listener, a signal, a `cancelled()` promise, or a child that needs telling. Such a token is
+// "linked": it is in its parent's list of linked children, and so is its parent, up to a root.
+// Most tokens (a task's whose function never looks) never need one; they learn of a cancel by
+// asking their parents (see `CancelToken._inheritedReason`), and cost three fields.
+class TokenNode {
+  // Siblings in the parent's list of linked children: an intrusive doubly linked list, so
+  // linking and unlinking are O(1) and allocate nothing.
+  prev: CancelToken | null = null;
+  next: CancelToken | null = null;
+  firstChild: CancelToken | null = null;
+  // One listener is stored as is; an array is made only for a second one (most have one).
+  listeners: Listener | Listener[] | undefined = undefined;
+  controller: AbortController | undefined = undefined;
+  cancelled: Promise<CancelReason> | undefined = undefined;
+}
+
 const NO_REGISTRATION: CancelRegistration = {
   dispose() {},
   [Symbol.dispose]() {},
 };
 
-// One listener is stored as is; an array is made only for a second one. Most tokens (a task's)
-// have zero or one listener, and a registration is a small object with prototype methods rather
-// than closures: both keep the per-task cost of the tree low.
+// A registration is a small object with prototype methods rather than closures: most tokens
+// that have a listener have one, and this keeps their cost low.
 class Registration implements CancelRegistration {
   private _token: CancelToken | undefined;
   private readonly _listener: Listener;
@@ -57,9 +73,10 @@ class Registration implements CancelRegistration {
  *
  * **Invariants.** Once cancelled, a token stays cancelled with the same {@link CancelReason}.
  * When any `onCancel` listener runs, the whole subtree below the cancelled token is already
- * marked cancelled. A child that is cancelled, or {@link CancelToken.dispose | disposed}, is
- * unlinked from its parent, so a parent that lives for the whole process holds no memory for
- * children that have come and gone (tasks dispose their tokens when they end).
+ * cancelled. A parent holds no reference to a child that has nothing to be told (no listener,
+ * no signal, no child of its own that has), nor to one that is cancelled or
+ * {@link CancelToken.dispose | disposed}: a parent that lives for the whole process holds no
+ * memory for children that have come and gone (tasks dispose their tokens when they end).
  *
  * **Compared with `AbortSignal`.** `AbortSignal.any` also makes a tree, but on Node 20–24 it
  * leaks and can lose aborts (nodejs/node #55351, #54614); this tree is plain objects in a linked
@@ -81,16 +98,11 @@ class Registration implements CancelRegistration {
  * ```
  */
 export class CancelToken {
-  // Tree links: an intrusive doubly linked list of children, so linking and unlinking are O(1)
-  // and allocate nothing.
+  // The token this one follows, until this one is cancelled or disposed.
   private _parent: CancelToken | null = null;
-  private _firstChild: CancelToken | null = null;
-  private _prev: CancelToken | null = null;
-  private _next: CancelToken | null = null;
+  // Set when this token is cancelled, or when it finds it was (see `_inheritedReason`).
   private _reason: CancelReason | undefined = undefined;
-  private _listeners: Listener | Listener[] | undefined = undefined;
-  private _controller: AbortController | undefined = undefined;
-  private _cancelled: Promise<CancelReason> | undefined = undefined;
+  private _node: TokenNode | undefined = undefined;
 
   /**
    * A root token that is never cancelled by anything but its own {@link CancelToken.cancel}.
@@ -103,34 +115,26 @@ export class CancelToken {
    * A new token that is cancelled when this one is (with the same reason). If this token is
    * already cancelled, the child starts cancelled.
    *
-   * The child stays linked to this token until it is cancelled or {@link CancelToken.dispose |
-   * disposed}; a long-lived parent with many children you create by hand should see them
-   * disposed (`using child = token.child()`).
+   * The child follows this token until it is cancelled or {@link CancelToken.dispose |
+   * disposed}; a long-lived parent with many children you create by hand, each with a listener,
+   * should see them disposed (`using child = token.child()`).
    */
   child(): CancelToken {
     const child = new CancelToken();
-    if (this._reason !== undefined) {
-      child._reason = this._reason;
-      return child;
-    }
-    child._parent = this;
-    const first = this._firstChild;
-    if (first !== null) {
-      first._prev = child;
-      child._next = first;
-    }
-    this._firstChild = child;
+    const reason = this.reason;
+    if (reason !== undefined) child._reason = reason;
+    else child._parent = this;
     return child;
   }
 
   /** True once this token (or an ancestor) has been cancelled. */
   get isCancelled(): boolean {
-    return this._reason !== undefined;
+    return this._reason !== undefined || this._inheritedReason() !== undefined;
   }
 
   /** Why this token was cancelled, or `undefined` while it is not. */
   get reason(): CancelReason | undefined {
-    return this._reason;
+    return this._reason ?? this._inheritedReason();
   }
 
   /**
@@ -144,36 +148,39 @@ export class CancelToken {
    * @param reason - a {@link CancelReason}, or a message for a `requested` one.
    */
   cancel(reason?: CancelReasonInput): boolean {
-    if (this._reason !== undefined) return false;
+    if (this.reason !== undefined) return false;
     const resolved = toReason(reason);
     this._unlink();
     this._reason = resolved;
-    if (this._firstChild === null) {
-      this._notify(resolved);
+    const node = this._node;
+    if (node === undefined) return true;
+    if (node.firstChild === null) {
+      this._notify(node, resolved);
       return true;
     }
-    // Mark the whole subtree first, so every listener sees a consistently cancelled tree, taking
-    // each node's listeners (and AbortController) into one list as it is marked. Then call them
-    // from that list, parents before children (breadth-first). Each node is touched once: in a
-    // large heap every visit of a node is a cache miss, and re-walking the tree to notify it
-    // cost as much as the marking. (A linked child is never already cancelled: cancelling or
-    // disposing a token unlinks it.)
+    // Mark every linked token of the subtree first, so every listener sees a consistently
+    // cancelled tree (the unlinked ones find out by asking), taking each one's listeners (and
+    // AbortController) into one list as it is marked. Then call them from that list, parents
+    // before children (breadth-first). Each token is touched once: in a large heap every visit
+    // is a cache miss, and re-walking the tree to notify it cost as much as the marking.
+    // (A linked child is never already cancelled: cancelling or disposing a token unlinks it.)
     const pending: Pending[] = [];
-    this._take(pending);
+    takePending(node, pending);
     // Nodes whose children are still to be marked; leaves, most of a task tree, never go here.
-    const parents: CancelToken[] = [this];
+    const parents: TokenNode[] = [node];
     for (let i = 0; i < parents.length; i++) {
-      const parent = parents[i] as CancelToken;
-      let child = parent._firstChild;
-      parent._firstChild = null;
+      const parent = parents[i] as TokenNode;
+      let child = parent.firstChild;
+      parent.firstChild = null;
       while (child !== null) {
-        const next: CancelToken | null = child._next;
+        const childNode = child._node as TokenNode;
+        const next = childNode.next;
         child._reason = resolved;
         child._parent = null;
-        child._prev = null;
-        child._next = null;
-        child._take(pending);
-        if (child._firstChild !== null) parents.push(child);
+        childNode.prev = null;
+        childNode.next = null;
+        takePending(childNode, pending);
+        if (childNode.firstChild !== null) parents.push(childNode);
         child = next;
       }
     }
@@ -193,8 +200,9 @@ export class CancelToken {
     if (typeof listener !== 'function') {
       throw new InvalidArgumentError('listener', 'a function', listener);
     }
-    if (this._reason !== undefined) {
-      listener(this._reason);
+    const reason = this.reason;
+    if (reason !== undefined) {
+      listener(reason);
       return NO_REGISTRATION;
     }
     this._addListener(listener);
@@ -203,16 +211,20 @@ export class CancelToken {
 
   /** A promise that resolves with the reason once this token is cancelled (never rejects). */
   cancelled(): Promise<CancelReason> {
-    if (this._cancelled === undefined) {
-      if (this._reason !== undefined) {
-        this._cancelled = Promise.resolve(this._reason);
-      } else {
-        this._cancelled = new Promise((resolve) => {
-          this._addListener(resolve);
-        });
-      }
+    const known = this._node?.cancelled;
+    if (known !== undefined) return known;
+    const reason = this.reason;
+    if (reason !== undefined) {
+      // Cancelled, so `_parent` is gone and the node links nothing.
+      const promise = Promise.resolve(reason);
+      this._ownNode().cancelled = promise;
+      return promise;
     }
-    return this._cancelled;
+    const node = this._linkedNode();
+    node.cancelled = new Promise((resolve) => {
+      this._addListener(resolve);
+    });
+    return node.cancelled;
   }
 
   /**
@@ -221,7 +233,8 @@ export class CancelToken {
    * `signal.reason` and as `sleep`'s rejection (its stack is that of its first use).
    */
   throwIfCancelled(): void {
-    if (this._reason !== undefined) throw cancelledErrorFor(this._reason);
+    const reason = this.reason;
+    if (reason !== undefined) throw cancelledErrorFor(reason);
   }
 
   /**
@@ -230,22 +243,25 @@ export class CancelToken {
    * share it). Created on first access; tokens whose signal is never read pay nothing for it.
    */
   get signal(): AbortSignal {
-    if (this._reason !== undefined) {
-      return this._controller?.signal ?? AbortSignal.abort(cancelledErrorFor(this._reason));
+    const reason = this.reason;
+    if (reason !== undefined) {
+      return this._node?.controller?.signal ?? AbortSignal.abort(cancelledErrorFor(reason));
     }
-    if (this._controller === undefined) this._controller = new AbortController();
-    return this._controller.signal;
+    const node = this._linkedNode();
+    if (node.controller === undefined) node.controller = new AbortController();
+    return node.controller.signal;
   }
 
   /**
-   * Unlink this token from its parent and drop its listeners: it will no longer be cancelled
-   * by the parent. A task's token is disposed when the task ends. Does nothing to a token that
-   * is already cancelled.
+   * Stop following the parent and drop the listeners: the token will no longer be cancelled by
+   * its parent, and the parent no longer refers to it. A task's token is disposed when the
+   * task ends. Does nothing to a token that is already cancelled.
    */
   dispose(): void {
-    if (this._reason !== undefined) return;
+    if (this.reason !== undefined) return;
     this._unlink();
-    this._listeners = undefined;
+    const node = this._node;
+    if (node !== undefined) node.listeners = undefined;
   }
 
   /** Same as {@link CancelToken.dispose}, for `using token = parent.child()`. */
@@ -272,39 +288,102 @@ export class CancelToken {
 
   /** @internal Add a listener to a token that is not cancelled, without a registration. */
   _addListener(listener: Listener): void {
-    const listeners = this._listeners;
-    if (listeners === undefined) this._listeners = listener;
-    else if (typeof listeners === 'function') this._listeners = [listeners, listener];
+    const node = this._linkedNode();
+    const listeners = node.listeners;
+    if (listeners === undefined) node.listeners = listener;
+    else if (typeof listeners === 'function') node.listeners = [listeners, listener];
     else listeners.push(listener);
   }
 
   /** @internal Remove one registration of `listener`; nothing once the token is cancelled. */
   _removeListener(listener: Listener): void {
-    const listeners = this._listeners;
-    if (listeners === undefined) return;
+    const node = this._node;
+    const listeners = node?.listeners;
+    if (node === undefined || listeners === undefined) return;
     if (typeof listeners === 'function') {
-      if (listeners === listener) this._listeners = undefined;
+      if (listeners === listener) node.listeners = undefined;
       return;
     }
     const index = listeners.indexOf(listener);
     if (index !== -1) listeners.splice(index, 1);
   }
 
+  // The reason of the nearest cancelled token this one follows, if any. A token that is not
+  // linked is not marked by its parent's cancel: it finds out here, and keeps what it found.
+  private _inheritedReason(): CancelReason | undefined {
+    for (let token = this._parent; token !== null; token = token._parent) {
+      const reason = token._reason;
+      if (reason !== undefined) {
+        this._reason = reason;
+        this._parent = null;
+        return reason;
+      }
+    }
+    return undefined;
+  }
+
+  private _ownNode(): TokenNode {
+    if (this._node === undefined) this._node = new TokenNode();
+    return this._node;
+  }
+
+  // This token's node, linked into its parent's list, and the parent's into its parent's, up to
+  // a token that already is (or a root). For a token that is not cancelled. Iterative: a chain
+  // of nested tokens can be far deeper than the stack.
+  private _linkedNode(): TokenNode {
+    const own = this._node;
+    if (own !== undefined) return own;
+    // Give every unlinked token from here up a node; `top` is the first that already has one,
+    // or the root.
+    let token: CancelToken = this;
+    for (;;) {
+      token._node = new TokenNode();
+      const parent = token._parent;
+      if (parent === null) break;
+      const parentNode = parent._node;
+      if (parentNode === undefined) {
+        token = parent;
+        continue;
+      }
+      break;
+    }
+    // Now link each new node into its parent's list, from here up.
+    for (let child: CancelToken = this; ; ) {
+      const parent = child._parent;
+      if (parent === null) break;
+      const parentNode = parent._node as TokenNode;
+      const childNode = child._node as TokenNode;
+      const first = parentNode.firstChild;
+      if (first !== null) {
+        (first._node as TokenNode).prev = child;
+        childNode.next = first;
+      }
+      parentNode.firstChild = child;
+      if (child === token) break;
+      child = parent;
+    }
+    return this._node as TokenNode;
+  }
+
+  // Leave the parent's list (if in it) and stop following the parent.
   private _unlink(): void {
     const parent = this._parent;
     if (parent === null) return;
-    if (this._prev !== null) this._prev._next = this._next;
-    else parent._firstChild = this._next;
-    if (this._next !== null) this._next._prev = this._prev;
     this._parent = null;
-    this._prev = null;
-    this._next = null;
+    const node = this._node;
+    if (node === undefined) return;
+    const parentNode = parent._node as TokenNode;
+    if (node.prev !== null) (node.prev._node as TokenNode).next = node.next;
+    else parentNode.firstChild = node.next;
+    if (node.next !== null) (node.next._node as TokenNode).prev = node.prev;
+    node.prev = null;
+    node.next = null;
   }
 
-  private _notify(reason: CancelReason): void {
-    const listeners = this._listeners;
-    this._listeners = undefined;
-    if (this._controller !== undefined) this._controller.abort(cancelledErrorFor(reason));
+  private _notify(node: TokenNode, reason: CancelReason): void {
+    const listeners = node.listeners;
+    node.listeners = undefined;
+    if (node.controller !== undefined) node.controller.abort(cancelledErrorFor(reason));
     if (listeners === undefined) return;
     if (typeof listeners === 'function') {
       callListener(listeners, reason);
@@ -312,16 +391,16 @@ export class CancelToken {
     }
     for (const listener of listeners) callListener(listener, reason);
   }
+}
 
-  /** Move this (just cancelled) token's controller and listeners to `pending`, in call order. */
-  private _take(pending: Pending[]): void {
-    if (this._controller !== undefined) pending.push(this._controller);
-    const listeners = this._listeners;
-    if (listeners === undefined) return;
-    this._listeners = undefined;
-    if (typeof listeners === 'function') pending.push(listeners);
-    else for (const listener of listeners) pending.push(listener);
-  }
+/** Move a just cancelled token's controller and listeners to `pending`, in call order. */
+function takePending(node: TokenNode, pending: Pending[]): void {
+  if (node.controller !== undefined) pending.push(node.controller);
+  const listeners = node.listeners;
+  if (listeners === undefined) return;
+  node.listeners = undefined;
+  if (typeof listeners === 'function') pending.push(listeners);
+  else for (const listener of listeners) pending.push(listener);
 }
 
 // A listener that throws does not stop the others; its error is re-thrown on the next tick.
