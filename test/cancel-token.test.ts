@@ -610,3 +610,75 @@ describe('CancelToken unlinking and memory', () => {
     await within(scope.close());
   });
 });
+
+describe('CancelToken links only what needs telling', () => {
+  test('a token with no listener reads a cancel from any ancestor, and keeps its reason', () => {
+    const root = new CancelToken();
+    const middle = root.child();
+    const leaf = middle.child().child();
+    const reason = CancelReason.shutdown();
+    root.cancel(reason);
+    assert.equal(leaf.reason, reason);
+    assert.equal(leaf.cancel('too late'), false);
+    assert.equal(leaf.child().reason, reason);
+    leaf.dispose();
+    assert.equal(leaf.reason, reason);
+    assert.throws(
+      () => leaf.throwIfCancelled(),
+      (e) => e instanceof CancelledError,
+    );
+  });
+
+  test('a listener added below tokens with none links them: a cancel at the root reaches it', () => {
+    const root = new CancelToken();
+    const middle = root.child();
+    const leaf = middle.child();
+    const seen: string[] = [];
+    leaf.onCancel((reason) => seen.push(reason.message ?? ''));
+    // A sibling that needs nothing does not stop the linked path from working.
+    const plain = middle.child();
+    root.cancel('from the root');
+    assert.deepEqual(seen, ['from the root']);
+    assert.equal(plain.isCancelled, true);
+  });
+
+  test('disposing a middle token detaches its subtree, linked or not', () => {
+    const root = new CancelToken();
+    const middle = root.child();
+    const linked = middle.child();
+    const plain = middle.child();
+    let calls = 0;
+    linked.onCancel(() => calls++);
+    middle.dispose();
+    root.cancel();
+    assert.equal(linked.isCancelled, false);
+    assert.equal(plain.isCancelled, false);
+    assert.equal(calls, 0);
+    middle.cancel('by hand');
+    assert.equal(linked.isCancelled, true);
+    assert.equal(plain.isCancelled, true);
+    assert.equal(calls, 1);
+  });
+
+  test('a long-lived parent holds no reference to children with nothing to be told', async () => {
+    const root = new CancelToken();
+    const refs = makeChildren(root);
+    await settledHeapUsed();
+    assert.equal(refs.filter((ref) => ref.deref() !== undefined).length, 0);
+    assert.equal(root.isCancelled, false);
+  });
+});
+
+// In a function of its own, so no stack slot of the test keeps the last child alive.
+function makeChildren(root: CancelToken): WeakRef<CancelToken>[] {
+  const refs: WeakRef<CancelToken>[] = [];
+  for (let i = 0; i < 1_000; i++) refs.push(new WeakRef(root.child().child()));
+  // Children that were given a listener and then disposed are let go as well.
+  for (let i = 0; i < 1_000; i++) {
+    const child = root.child();
+    child.onCancel(() => {});
+    child.dispose();
+    refs.push(new WeakRef(child));
+  }
+  return refs;
+}
