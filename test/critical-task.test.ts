@@ -22,6 +22,7 @@ import {
   captureLogger,
   deferred,
   gcUntil,
+  recordingProcessEvent,
   rejectionOf,
   silentLogger,
   waitFor,
@@ -277,12 +278,7 @@ describe('critical tasks (Dynamo seed 000)', () => {
     // Dynamo panics when a handle is dropped without being detached; Warden reports it once the
     // handle is garbage-collected: a warning with code WARDEN_ERR_HANDLE_LEAKED, and a log entry.
     const { logger, entries } = captureLogger();
-    const warnings: Error[] = [];
-    const onWarning = (warning: Error): void => {
-      warnings.push(warning);
-    };
-    process.on('warning', onWarning);
-    try {
+    await recordingProcessEvent<Error>('warning', async (warnings) => {
       const spawnAndDrop = (): void => {
         spawnCritical(async () => {}, new CancelToken(), 'test-detach-task', { logger });
       };
@@ -301,20 +297,13 @@ describe('critical tasks (Dynamo seed 000)', () => {
         ),
         'the leak was also logged',
       );
-    } finally {
-      process.removeListener('warning', onWarning);
-    }
+    });
   });
 });
 
 describe('critical tasks (Warden additions)', () => {
   test('a detached or joined handle is not reported when collected', async () => {
-    const warnings: Error[] = [];
-    const onWarning = (warning: Error): void => {
-      warnings.push(warning);
-    };
-    process.on('warning', onWarning);
-    try {
+    await recordingProcessEvent<Error>('warning', async (warnings) => {
       const refs: Array<WeakRef<CriticalTaskHandle>> = [];
       const spawnDetached = (): void => {
         const handle = spawnCritical(async () => {}, new CancelToken(), 'detached-task', quiet);
@@ -342,9 +331,7 @@ describe('critical tasks (Warden additions)', () => {
       );
       assert.equal(reported('detached-task'), false);
       assert.equal(reported('joined-task'), false);
-    } finally {
-      process.removeListener('warning', onWarning);
-    }
+    });
   });
 
   test("join's error names the task, contains the original message and has it as cause", async () => {

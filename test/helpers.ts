@@ -157,6 +157,26 @@ export async function rejectionOf(promise: PromiseLike<unknown>): Promise<unknow
 }
 
 /**
+ * Run `body` while recording what the process emits as `event` (`unhandledRejection`,
+ * `warning`), beside the listeners already there; stop recording afterwards, whatever happens.
+ */
+export async function recordingProcessEvent<E = unknown, T = void>(
+  event: 'unhandledRejection' | 'warning',
+  body: (seen: E[]) => Promise<T>,
+): Promise<T> {
+  const seen: E[] = [];
+  const record = (value: E): void => {
+    seen.push(value);
+  };
+  process.on(event, record);
+  try {
+    return await body(seen);
+  } finally {
+    process.removeListener(event, record);
+  }
+}
+
+/**
  * Run `body` with every `uncaughtException` listener (the test runner's included) replaced by
  * one that records the error; restore the original listeners afterwards, whatever happens.
  */

@@ -12,7 +12,15 @@ import {
   Task,
   TimeoutError,
 } from '../src/index.js';
-import { captureLogger, deferred, rejectionOf, silentLogger, waitFor, within } from './helpers.js';
+import {
+  captureLogger,
+  deferred,
+  recordingProcessEvent,
+  rejectionOf,
+  silentLogger,
+  waitFor,
+  within,
+} from './helpers.js';
 
 function newScope(): Scope {
   return new Scope({ name: 'test', logger: silentLogger });
@@ -124,12 +132,7 @@ describe('Task results', () => {
   });
 
   test('a failure nobody joined leaves no unhandled rejection behind', async () => {
-    const unhandled: unknown[] = [];
-    const record = (reason: unknown): void => {
-      unhandled.push(reason);
-    };
-    process.on('unhandledRejection', record);
-    try {
+    await recordingProcessEvent('unhandledRejection', async (unhandled) => {
       const scope = new Scope({ policy: 'isolate', onError: () => {} });
       const failed = scope.spawn(async () => {
         await null;
@@ -146,20 +149,13 @@ describe('Task results', () => {
       // Joined afterwards, each still tells how it ended.
       assert.equal(((await rejectionOf(failed.join())) as Error).message, 'nobody joins me');
       assert.ok((await rejectionOf(cancelled)) instanceof CancelledError);
-    } finally {
-      process.removeListener('unhandledRejection', record);
-    }
+    });
   });
 
   test('a burst of spawns ends every task, in spawn order, with no unhandled rejection', async () => {
     // Tasks start watching their promises in batches after the burst (internal/watch-queue.ts);
     // these promises are settled (half of them rejected) before any task watches them.
-    const unhandled: unknown[] = [];
-    const record = (reason: unknown): void => {
-      unhandled.push(reason);
-    };
-    process.on('unhandledRejection', record);
-    try {
+    await recordingProcessEvent('unhandledRejection', async (unhandled) => {
       const failures: string[] = [];
       const scope = new Scope({ policy: 'isolate', onError: (_e, t) => failures.push(t.name) });
       const count = 2_000;
@@ -176,9 +172,7 @@ describe('Task results', () => {
       const odd = tasks.filter((_t, i) => i % 2 === 1).map((t) => t.name);
       assert.deepEqual(failures, odd);
       assert.ok(tasks.every((t, i) => t.status === (i % 2 === 0 ? 'succeeded' : 'failed')));
-    } finally {
-      process.removeListener('unhandledRejection', record);
-    }
+    });
   });
 
   test('join called from inside the task function, before it returned, still settles', async () => {

@@ -10,24 +10,30 @@ import { CancelToken, Scope, sleep } from '../../src/index.js';
 import type { BenchCase, CaseResult, Check, Suite } from '../lib/harness.js';
 import { macrotask } from '../lib/heap.js';
 
+/** N async functions awaiting one gate; `open` resolves it, or rejects it with `failure`. */
+function gatedWaiters(n: number): { promises: Promise<number>[]; open(failure?: Error): void } {
+  let settle: (failure?: Error) => void = () => {};
+  const gate = new Promise<void>((resolve, reject) => {
+    settle = (failure) => (failure === undefined ? resolve() : reject(failure));
+  });
+  const waiter = async (): Promise<number> => {
+    await gate;
+    return 1;
+  };
+  const promises = new Array<Promise<number>>(n);
+  for (let i = 0; i < n; i++) promises[i] = waiter();
+  return { promises, open: settle };
+}
+
 const bare: BenchCase = {
   name: 'bare: await one promise',
   note: 'N async fns each await one shared promise; cancel = resolve it; until Promise.all settles.',
   async run(n, probe, clock) {
-    let release = (): void => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const waiter = async (): Promise<number> => {
-      await gate;
-      return 1;
-    };
-    const promises = new Array<Promise<number>>(n);
-    for (let i = 0; i < n; i++) promises[i] = waiter();
+    const { promises, open } = gatedWaiters(n);
     await macrotask();
     probe.inFlight();
     const watch = clock.start();
-    release();
+    open();
     await Promise.all(promises);
     return watch.elapsed();
   },
@@ -37,20 +43,11 @@ const bareRejected: BenchCase = {
   name: 'bare: await one rejecting promise',
   note: 'as above, but the shared promise rejects, so each async fn ends rejected: the floor for a wait that ends in an error (sleep); until Promise.allSettled settles.',
   async run(n, probe, clock) {
-    let fail = (_error: Error): void => {};
-    const gate = new Promise<void>((_resolve, reject) => {
-      fail = reject;
-    });
-    const waiter = async (): Promise<number> => {
-      await gate;
-      return 1;
-    };
-    const promises = new Array<Promise<number>>(n);
-    for (let i = 0; i < n; i++) promises[i] = waiter();
+    const { promises, open } = gatedWaiters(n);
     await macrotask();
     probe.inFlight();
     const watch = clock.start();
-    fail(new Error('cancelled'));
+    open(new Error('cancelled'));
     await Promise.allSettled(promises);
     return watch.elapsed();
   },
