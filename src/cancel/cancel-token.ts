@@ -333,19 +333,13 @@ export class CancelToken {
   private _linkedNode(): TokenNode {
     const own = this._node;
     if (own !== undefined) return own;
-    // Give every unlinked token from here up a node; `top` is the first that already has one,
-    // or the root.
-    let token: CancelToken = this;
+    // Give a node to this token and to each ancestor without one; `top` is the last of them.
+    let top: CancelToken = this;
     for (;;) {
-      token._node = new TokenNode();
-      const parent = token._parent;
-      if (parent === null) break;
-      const parentNode = parent._node;
-      if (parentNode === undefined) {
-        token = parent;
-        continue;
-      }
-      break;
+      top._node = new TokenNode();
+      const parent = top._parent;
+      if (parent === null || parent._node !== undefined) break;
+      top = parent;
     }
     // Now link each new node into its parent's list, from here up.
     for (let child: CancelToken = this; ; ) {
@@ -359,7 +353,7 @@ export class CancelToken {
         childNode.next = first;
       }
       parentNode.firstChild = child;
-      if (child === token) break;
+      if (child === top) break;
       child = parent;
     }
     return this._node as TokenNode;
