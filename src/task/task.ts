@@ -84,6 +84,10 @@ function spawnTime(): number {
  * Compared with a bare promise: a task can be cancelled, knows its name, age and status
  * synchronously, and always has an owner that waits for it.
  *
+ * **Timing.** A task's status changes a few microtasks after its function's promise settles,
+ * never later than the end of that microtask checkpoint (before any timer or I/O callback):
+ * tasks spawned in a burst start watching their promises in batches once the burst is over.
+ *
  * @example
  * ```ts
  * const task = scope.spawn((token) => sleep(1000, token), { name: 'nap' });
