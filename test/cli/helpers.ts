@@ -2,7 +2,7 @@
 // src/cli/main.ts), wait for its output lines, find a closed port, and make a fresh database
 // on the PostgreSQL server for a test.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type ChildProcessByStdio, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -48,6 +48,28 @@ export function runWarden(
   { env = {}, timeout = 30_000 }: { env?: Record<string, string>; timeout?: number } = {},
 ): Promise<WardenRun> {
   const started = Date.now();
+  const { child, stdout, stderr } = spawnWarden(args, env);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      live.delete(child);
+      resolve({
+        code,
+        signal,
+        stdout: stdout(),
+        stderr: stderr(),
+        durationMs: Date.now() - started,
+      });
+    });
+  });
+}
+
+/** Spawn `warden ...args`, tracked in `live`, collecting what it writes. */
+function spawnWarden(
+  args: readonly string[],
+  env: Record<string, string>,
+): { child: ChildProcessByStdio<null, Readable, Readable>; stdout(): string; stderr(): string } {
   const child = spawn(process.execPath, [...MAIN, ...args], {
     cwd: REPO,
     env: childEnv(env),
@@ -62,14 +84,7 @@ export function runWarden(
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
-  return new Promise((resolve) => {
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      live.delete(child);
-      resolve({ code, signal, stdout, stderr, durationMs: Date.now() - started });
-    });
-  });
+  return { child, stdout: () => stdout, stderr: () => stderr };
 }
 
 /** A `warden` process that keeps running (serve, worker). */
@@ -93,34 +108,21 @@ export function startWarden(
   args: readonly string[],
   { env = {} }: { env?: Record<string, string> } = {},
 ): WardenProcess {
-  const child = spawn(process.execPath, [...MAIN, ...args], {
-    cwd: REPO,
-    env: childEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  live.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-  });
-  const lines = new OutputLines(child.stdout as Readable);
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
+  const { child, stdout, stderr } = spawnWarden(args, env);
+  const lines = new OutputLines(child.stdout);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('exit', (code, signal) => {
       live.delete(child);
       resolve({ code, signal });
     });
   });
-  const output = (): string => `${stdout}\n--- stderr ---\n${stderr}`;
+  const output = (): string => `${stdout()}\n--- stderr ---\n${stderr()}`;
   return {
     child,
     pid: child.pid as number,
     exited,
     output,
-    stdout: () => stdout,
+    stdout,
     line(pattern, timeout = 60_000) {
       const { found, cancel } = lines.first(pattern);
       const gone = exited.then(({ code, signal }) => {
