@@ -6,17 +6,14 @@ import { CancelledError, CancelReason, sleep } from '../../../src/index.js';
 import { deferred, waitFor, within } from '../../helpers.js';
 import { assertWellFormed, collect, lastData, makeCoordinator, types } from '../helpers.js';
 
-import { type SuiteContext, waiter } from './context.js';
+import { type SuiteContext, startWaiting, waiter } from './context.js';
 
 /** Register this part of the suite. */
 export function cancellationTests({ factory, it }: SuiteContext): void {
   describe(`TaskCoordinator on ${factory.name}: test_cancellation.py`, () => {
     it('test_task_cancellation_sends_cancelled_event_to_clients', async () => {
       const { coordinator } = await makeCoordinator(factory);
-      const started = deferred<string>();
-      coordinator.define('wait', waiter(started));
-      const id = await coordinator.start('wait', null);
-      await within(started.promise);
+      const id = await startWaiting(coordinator);
       const stream = collect(coordinator.subscribe(id));
       assert.equal(await coordinator.cancel(id), true);
       const events = await stream;
@@ -56,10 +53,7 @@ export function cancellationTests({ factory, it }: SuiteContext): void {
 
     it('test_multiple_clients_all_receive_cancellation_event', async () => {
       const { coordinator } = await makeCoordinator(factory);
-      const started = deferred<string>();
-      coordinator.define('wait', waiter(started));
-      const id = await coordinator.start('wait', null);
-      await within(started.promise);
+      const id = await startWaiting(coordinator);
       const streams = Array.from({ length: 10 }, () => collect(coordinator.subscribe(id)));
       await coordinator.cancel(id);
       for (const events of await Promise.all(streams)) {
@@ -99,10 +93,7 @@ export function cancellationTests({ factory, it }: SuiteContext): void {
 
     it('test_cancel_task_cancels_running_task', async () => {
       const { coordinator } = await makeCoordinator(factory);
-      const started = deferred<string>();
-      coordinator.define('wait', waiter(started));
-      const id = await coordinator.start('wait', null);
-      await within(started.promise);
+      const id = await startWaiting(coordinator);
       assert.equal((await coordinator.get(id))?.status, 'running');
       assert.equal(await coordinator.cancel(id), true);
       await collect(coordinator.subscribe(id));
@@ -125,10 +116,7 @@ export function cancellationTests({ factory, it }: SuiteContext): void {
 
     it('test_client_queue_cleanup_on_task_cancellation', async () => {
       const { coordinator } = await makeCoordinator(factory);
-      const started = deferred<string>();
-      coordinator.define('wait', waiter(started));
-      const id = await coordinator.start('wait', null);
-      await within(started.promise);
+      const id = await startWaiting(coordinator);
       const iterators = Array.from({ length: 5 }, () => coordinator.subscribe(id));
       const firsts = await Promise.all(iterators.map((iterator) => within(iterator.next())));
       assert.deepEqual(
@@ -178,10 +166,7 @@ export function cancellationTests({ factory, it }: SuiteContext): void {
 
     it('test_cancel_task_with_no_clients: a later subscriber gets the whole story', async () => {
       const { coordinator } = await makeCoordinator(factory);
-      const started = deferred<string>();
-      coordinator.define('wait', waiter(started));
-      const id = await coordinator.start('wait', null);
-      await within(started.promise);
+      const id = await startWaiting(coordinator);
       assert.equal(coordinator.stats().subscribers, 0);
       assert.equal(await coordinator.cancel(id), true);
       await waitFor(() => coordinator.stats().running === 0, { what: 'the task to end' });

@@ -1,6 +1,7 @@
 // What every part of the coordinator suite receives, and the definition several parts share.
 
-import type { TaskContext } from '../../../src/index.js';
+import type { TaskContext, TaskCoordinator } from '../../../src/index.js';
+import { deferred, within } from '../../helpers.js';
 import type { BackendFactory } from '../helpers.js';
 
 /** The backend under test, the `test` to register with, and the slowness factor for bounds. */
@@ -27,4 +28,13 @@ export function waiter(
       cleanup?.(ctx);
     }
   };
+}
+
+/** Define `wait` as a {@link waiter}, start one, and resolve with its id once it is running. */
+export async function startWaiting(coordinator: TaskCoordinator): Promise<string> {
+  const started = deferred<string>();
+  coordinator.define('wait', waiter(started));
+  const id = await coordinator.start('wait', null);
+  await within(started.promise);
+  return id;
 }

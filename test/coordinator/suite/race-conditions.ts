@@ -6,7 +6,7 @@ import { sleep } from '../../../src/index.js';
 import { type Deferred, deferred, waitFor, within } from '../../helpers.js';
 import { assertWellFormed, collect, lastData, makeCoordinator, types } from '../helpers.js';
 
-import { type SuiteContext, waiter } from './context.js';
+import { type SuiteContext, startWaiting, waiter } from './context.js';
 
 /** Register this part of the suite. */
 export function raceConditionsTests({ factory, it, slow }: SuiteContext): void {
@@ -138,10 +138,7 @@ export function raceConditionsTests({ factory, it, slow }: SuiteContext): void {
 
     it('client connection race: connect/disconnect churn leaves nothing behind', async () => {
       const { coordinator } = await makeCoordinator(factory);
-      const started = deferred<string>();
-      coordinator.define('wait', waiter(started));
-      const id = await coordinator.start('wait', null);
-      await within(started.promise);
+      const id = await startWaiting(coordinator);
       for (let i = 0; i < 200; i++) {
         const iterator = coordinator.subscribe(id);
         if (i % 3 !== 0) await within(iterator.next());

@@ -13,7 +13,7 @@ import {
 } from '../../helpers.js';
 import { assertWellFormed, collect, lastData, makeCoordinator } from '../helpers.js';
 
-import { type SuiteContext, waiter } from './context.js';
+import { type SuiteContext, startWaiting, waiter } from './context.js';
 
 /** Register this part of the suite. */
 export function shutdownTests({ factory, it, slow }: SuiteContext): void {
@@ -107,10 +107,7 @@ export function shutdownTests({ factory, it, slow }: SuiteContext): void {
 
     it('test_all_task_references_cleared_on_shutdown', async () => {
       const { coordinator } = await makeCoordinator(factory);
-      const started = deferred<string>();
-      coordinator.define('wait', waiter(started));
-      const id = await coordinator.start('wait', null);
-      await within(started.promise);
+      const id = await startWaiting(coordinator);
       const stream = collect(coordinator.subscribe(id));
       await waitFor(() => coordinator.stats().subscribers === 1, { what: 'the subscriber' });
       assert.deepEqual(coordinator.stats(), { running: 1, subscribers: 1 });
@@ -147,10 +144,7 @@ export function shutdownTests({ factory, it, slow }: SuiteContext): void {
     it('test_shutdown_handler_cancels_all_coordinator_tasks: the runtime shuts it down', async () => {
       const runtime = new Runtime({ logger: silentLogger, deadlineMs: 10_000 * slow });
       const { coordinator } = await makeCoordinator(factory, { runtime });
-      const started = deferred<string>();
-      coordinator.define('wait', waiter(started));
-      const id = await coordinator.start('wait', null);
-      await within(started.promise);
+      const id = await startWaiting(coordinator);
       const stream = collect(coordinator.subscribe(id));
       const report = await runtime.shutdown({ reason: 'SIGTERM' });
       assert.equal(report.outcome, 'clean', JSON.stringify(report));
