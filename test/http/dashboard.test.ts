@@ -12,7 +12,7 @@ import { after, before, describe, type TestContext, test } from 'node:test';
 import express from 'express';
 import type { Browser, Page } from 'playwright-core';
 import { serveDashboard } from '../../src/http/dashboard/serve-dashboard.js';
-import { createWardenHandler, startWardenServer } from '../../src/http/index.js';
+import { createWardenHandler } from '../../src/http/index.js';
 import { TaskCoordinator } from '../../src/index.js';
 import { silentLogger } from '../helpers.js';
 import {
@@ -22,6 +22,7 @@ import {
   until,
   watchPage,
 } from './fixtures/dashboard-browser.js';
+import { testServer } from './helpers.js';
 
 const DASHBOARD_DIR = new URL('../../src/http/dashboard/', import.meta.url);
 
@@ -269,17 +270,8 @@ describe('the dashboard in Chromium', { timeout: 120_000 }, () => {
     const gate = new StepGate();
     defineCountdown(coordinator, gate);
     coordinator.define('echo', (ctx) => ctx.input);
-    const server = await startWardenServer({
-      coordinator,
-      port: 0,
-      runtime: false,
-      logger: silentLogger,
-      ...options,
-    });
-    t.after(async () => {
-      await server.close();
-      await coordinator.shutdown({ timeout: 2_000 });
-    });
+    const server = await testServer(t, coordinator, options);
+    t.after(() => coordinator.shutdown({ timeout: 2_000 }));
     const url = new URL('/', server.url).href;
     return { coordinator, gate, url, origin: new URL(url).origin };
   }
