@@ -54,6 +54,12 @@ export interface ListenHandlers {
 export interface SqlDriver extends SqlQueryable {
   /** `pg` or `pglite`. */
   readonly kind: 'pg' | 'pglite';
+  /**
+   * True when the driver opened an embedded database itself (PGlite on a data directory or in
+   * memory): nobody else can hold a lease in it, so the running jobs it finds at start belong to
+   * a previous owner that is gone.
+   */
+  readonly exclusive: boolean;
   /** The current health. */
   readonly health: DriverHealth;
   /** Run `fn` in a transaction (committed when it resolves, rolled back when it rejects). */

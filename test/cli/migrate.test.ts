@@ -18,25 +18,26 @@ test('migrate on a fresh PostgreSQL database, then again; --schema and WARDEN_DA
   assert.equal(first.code, 0, first.stderr);
   assert.equal(
     first.stdout,
-    `Applied 000001.sql, 000002.sql to schema 'warden' in ${url} (now at version 2)\n`,
+    `Applied 000001.sql, 000002.sql, 000003.sql to schema 'warden' in ${url} (now at version 3)\n`,
   );
   assert.deepEqual(await query(url, 'SELECT id, name FROM warden.migrations'), [
     { id: 1, name: '000001.sql' },
     { id: 2, name: '000002.sql' },
+    { id: 3, name: '000003.sql' },
   ]);
 
   const again = await runWarden(['migrate', '--json'], { env: { WARDEN_DATABASE_URL: url } });
   assert.equal(again.code, 0, again.stderr);
   assert.deepEqual(JSON.parse(again.stdout), {
     applied: [],
-    version: 2,
+    version: 3,
     schema: 'warden',
     database: url,
   });
 
   const other = await runWarden(['migrate', '--database', url, '--schema', 'jobs', '--json']);
   assert.equal(other.code, 0, other.stderr);
-  assert.deepEqual(JSON.parse(other.stdout).applied, ['000001.sql', '000002.sql']);
+  assert.deepEqual(JSON.parse(other.stdout).applied, ['000001.sql', '000002.sql', '000003.sql']);
   assert.deepEqual(await query(url, 'SELECT count(*)::int AS n FROM jobs.jobs'), [{ n: 0 }]);
 });
 
@@ -57,9 +58,9 @@ test('migrate on an embedded directory', { timeout: 60_000 }, async (t) => {
   assert.equal(first.code, 0, first.stderr);
   assert.equal(
     first.stdout,
-    `Applied 000001.sql, 000002.sql to schema 'warden' in PGlite in ${dir} (now at version 2)\n`,
+    `Applied 000001.sql, 000002.sql, 000003.sql to schema 'warden' in PGlite in ${dir} (now at version 3)\n`,
   );
   const again = await runWarden(['migrate', '--data-dir', dir]);
   assert.equal(again.code, 0, again.stderr);
-  assert.equal(again.stdout, `Schema 'warden' in PGlite in ${dir} is up to date (version 2)\n`);
+  assert.equal(again.stdout, `Schema 'warden' in PGlite in ${dir} is up to date (version 3)\n`);
 });

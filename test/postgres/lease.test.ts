@@ -17,7 +17,8 @@ async function orphan(engine: Engine, schema: string, id: string, extra = ''): P
     `UPDATE "${schema}".jobs SET state = 'running', locked_by = 'ghost', attempts = attempts + 1,
        started_at = now(), last_seq = last_seq + 1, attempt_seqs = attempt_seqs || (last_seq + 1),
        attempt_times = attempt_times || now(), attempt_nums = attempt_nums || (attempts + 1),
-       lease_expires_at = now() - interval '1 second' ${extra} WHERE id = $1`,
+       attempt_started = true, lease_expires_at = now() - interval '1 second' ${extra}
+     WHERE id = $1`,
     [id],
   );
 }

@@ -19,15 +19,19 @@ for (const engine of await engines()) {
     test('migrate() creates the schema once; later calls apply nothing', async () => {
       const { schema, ...connection } = engine.options();
       const first = await migrate({ ...connection, schema });
-      assert.deepEqual(first, { applied: ['000001.sql', '000002.sql'], version: 2 });
+      assert.deepEqual(first, {
+        applied: ['000001.sql', '000002.sql', '000003.sql'],
+        version: 3,
+      });
       const again = await migrate({ ...connection, schema });
-      assert.deepEqual(again, { applied: [], version: 2 });
+      assert.deepEqual(again, { applied: [], version: 3 });
       const rows = await engine.query<{ id: number; name: string }>(
         `SELECT id, name FROM "${schema}".migrations`,
       );
       assert.deepEqual(rows, [
         { id: 1, name: '000001.sql' },
         { id: 2, name: '000002.sql' },
+        { id: 3, name: '000003.sql' },
       ]);
     });
 
@@ -35,15 +39,17 @@ for (const engine of await engines()) {
       const { schema, ...connection } = engine.options();
       await migrate({ ...connection, schema });
       // Back to version 1, with a job that started twice under it.
-      await engine.query(`ALTER TABLE "${schema}".jobs DROP COLUMN attempt_nums`);
-      await engine.query(`DELETE FROM "${schema}".migrations WHERE id = 2`);
+      await engine.query(
+        `ALTER TABLE "${schema}".jobs DROP COLUMN attempt_nums, DROP COLUMN attempt_started`,
+      );
+      await engine.query(`DELETE FROM "${schema}".migrations WHERE id >= 2`);
       await engine.query(
         `INSERT INTO "${schema}".jobs (id, type, payload, attempt_seqs, attempt_times)
          VALUES ('old', 't', 'null', '{1,3}', ARRAY[now(), now()]), ('new', 't', 'null', '{}', '{}')`,
       );
       assert.deepEqual(await migrate({ ...connection, schema }), {
-        applied: ['000002.sql'],
-        version: 2,
+        applied: ['000002.sql', '000003.sql'],
+        version: 3,
       });
       const rows = await engine.query<{ id: string; attempt_nums: number[] }>(
         `SELECT id, attempt_nums FROM "${schema}".jobs ORDER BY id`,
@@ -54,11 +60,39 @@ for (const engine of await engines()) {
       ]);
     });
 
+    test('migration 3 marks the running jobs whose current attempt has started', async () => {
+      const { schema, ...connection } = engine.options();
+      await migrate({ ...connection, schema });
+      await engine.query(`ALTER TABLE "${schema}".jobs DROP COLUMN attempt_started`);
+      await engine.query(`DELETE FROM "${schema}".migrations WHERE id = 3`);
+      // 'began' runs attempt 2, which has its `started`; 'claimed' was claimed for attempt 2 and
+      // waits in a worker's prefetch; 'queued' is not running at all.
+      await engine.query(
+        `INSERT INTO "${schema}".jobs (id, type, payload, state, attempts, attempt_seqs,
+           attempt_times, attempt_nums)
+         VALUES ('began', 't', 'null', 'running', 2, '{1,2}', ARRAY[now(), now()], '{1,2}'),
+           ('claimed', 't', 'null', 'running', 2, '{1}', ARRAY[now()], '{1}'),
+           ('queued', 't', 'null', 'queued', 1, '{1}', ARRAY[now()], '{1}')`,
+      );
+      assert.deepEqual(await migrate({ ...connection, schema }), {
+        applied: ['000003.sql'],
+        version: 3,
+      });
+      const rows = await engine.query<{ id: string; attempt_started: boolean }>(
+        `SELECT id, attempt_started FROM "${schema}".jobs ORDER BY id`,
+      );
+      assert.deepEqual(rows, [
+        { id: 'began', attempt_started: true },
+        { id: 'claimed', attempt_started: false },
+        { id: 'queued', attempt_started: false },
+      ]);
+    });
+
     test('several processes migrating at once apply each migration exactly once', async () => {
       const { schema, ...connection } = engine.options();
       const results = await Promise.all([0, 1, 2, 3].map(() => migrate({ ...connection, schema })));
       const applied = results.flatMap((result) => result.applied);
-      assert.deepEqual(applied, ['000001.sql', '000002.sql']);
+      assert.deepEqual(applied, ['000001.sql', '000002.sql', '000003.sql']);
       const backends = [0, 1].map(() => makeBackend(engine, { schema }));
       await Promise.all(backends.map((backend) => backend.start()));
     });

@@ -4,9 +4,11 @@
 
 import { CancelReason } from '../../cancel/cancel-reason.js';
 import { DatabaseUnavailableError } from '../../errors.js';
+import type { Logger } from '../../observe/logger.js';
 import { isConnectionError, type SqlDriver } from '../driver.js';
 import { checkMigrated, runMigrations } from '../migrate.js';
 import type { ConnectionOptions } from '../options.js';
+import { reclaimExpired } from '../sql/reclaim-expired.js';
 import type { SchemaNames } from '../sql/statement.js';
 import { EventFollowers } from './event-followers.js';
 import { openDriver } from './open-driver.js';
@@ -45,10 +47,20 @@ export async function connect(ctx: ConnectContext): Promise<Connection> {
   try {
     if (options.migrate) await runMigrations(driver, schema, options.name);
     else await checkMigrated(driver, schema, options.name);
-    const writes = new WriteBuffer(driver, schema, ctx.workerId, logger, options.name);
+    if (driver.exclusive) await reclaimPreviousOwner(driver, schema, logger, options.name);
+    let worker: Worker | undefined;
+    const writes = new WriteBuffer({
+      driver,
+      schema,
+      workerId: ctx.workerId,
+      logger,
+      name: options.name,
+      completed: (completion, fate) => worker?.completed(completion, fate),
+      written: () => worker?.written(),
+    });
     const submitter = new Submitter(driver, schema, options.name);
     const followers = new EventFollowers(driver, schema, options.name, options.pollInterval);
-    const worker = options.concurrency > 0 ? new Worker({ ...ctx, driver, writes }) : undefined;
+    if (options.concurrency > 0) worker = new Worker({ ...ctx, driver, writes });
     await driver.listen(schema.channel, {
       notification: (payload) => dispatch(payload, worker, followers),
       reconnected: () => {
@@ -67,6 +79,38 @@ export async function connect(ctx: ConnectContext): Promise<Connection> {
     throw error;
   }
 }
+
+/**
+ * An embedded database opened by this backend alone: the jobs it finds running were held by a
+ * previous owner that stopped without handing them back (a crash, a kill). Put them back in the
+ * queue now instead of waiting for their leases to run out.
+ */
+async function reclaimPreviousOwner(
+  driver: SqlDriver,
+  schema: SchemaNames,
+  logger: Logger,
+  name: string,
+): Promise<void> {
+  for (;;) {
+    const rows = await driver.query<{ id: string }>(reclaimExpired(schema), [
+      RECLAIM_BATCH,
+      schema.channel,
+      true,
+      PREVIOUS_OWNER_GONE,
+    ]);
+    if (rows.length > 0) {
+      logger.warn(
+        { backend: name, jobs: rows.map((row) => row.id) },
+        `postgres: reclaimed ${rows.length} job(s) the previous owner of the database left running`,
+      );
+    }
+    if (rows.length < RECLAIM_BATCH) return;
+  }
+}
+
+const RECLAIM_BATCH = 1_000;
+const PREVIOUS_OWNER_GONE =
+  'was gone when the embedded database was opened again (it stopped without handing its jobs back)';
 
 /** Route one NOTIFY payload: `j<ms>` new jobs, `c{…}` a cancellation, `e<ids>` new events. */
 function dispatch(payload: string, worker: Worker | undefined, followers: EventFollowers): void {

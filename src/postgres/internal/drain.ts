@@ -7,7 +7,7 @@ import { CancelReason } from '../../cancel/cancel-reason.js';
 import type { CancelToken } from '../../cancel/cancel-token.js';
 import type { Logger } from '../../observe/logger.js';
 import type { Connection } from './connection.js';
-import { ENDED } from './running-job.js';
+import { RUNNING } from './running-job.js';
 import type { WorkerCounters } from './worker.js';
 
 /** What a drain needs from its backend. */
@@ -53,7 +53,7 @@ export async function drain(
       );
       await worker.idleWithin(grace);
       for (const job of running) {
-        if (job.phase === ENDED) continue;
+        if (job.phase !== RUNNING) continue;
         // Still running: nothing more is written for it; its lease expires.
         job.leaseLost = true;
         abandoned.push({ id: job.id, type: job.type, started: true });

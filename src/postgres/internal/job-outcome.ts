@@ -6,7 +6,7 @@ import { InvalidArgumentError, InvalidPayloadError } from '../../errors.js';
 import { backoffDelay } from '../../task/internal/backoff.js';
 import type { Task } from '../../task/task.js';
 import type { ResolvedBackoff } from '../options.js';
-import type { RunningJob } from './running-job.js';
+import type { OutcomeCounter, RunningJob } from './running-job.js';
 import { jsonText, serializeError, serializeReason } from './task-row.js';
 import type { Completion } from './write-buffer.js';
 
@@ -14,8 +14,8 @@ import type { Completion } from './write-buffer.js';
 export interface Outcome {
   /** What to write; undefined when nothing may be (the lease was lost). */
   readonly completion: Completion | undefined;
-  /** The counter it goes to. */
-  readonly counter: 'succeeded' | 'failed' | 'cancelled' | 'retried' | 'released' | 'lost';
+  /** The counter it goes to once written ('lost': nothing to write). */
+  readonly counter: OutcomeCounter | 'lost';
   /** The failure to report (failed and retried attempts). */
   readonly error?: Error;
 }

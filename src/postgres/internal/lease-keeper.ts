@@ -1,14 +1,16 @@
-// A worker's lease upkeep, on one timer ticking every quarter of the lease: renew the leases of
-// the jobs it holds (and learn of cancellations a NOTIFY did not bring), give up the jobs whose
-// lease it could not renew in time, sweep every worker's expired leases (the jobs of a crashed
-// worker go back to the queue), and now and then delete jobs past their retention.
+// A worker's lease upkeep, on one timer ticking every eighth of the lease: every other tick,
+// renew the leases of the jobs it holds (ready, running, or with their outcome being written) and
+// learn of cancellations a NOTIFY did not bring; give up the jobs whose lease it could not renew
+// in time; sweep every worker's expired leases on every tick (the jobs of a crashed worker go
+// back to the queue within an eighth of a lease of expiring); and now and then delete jobs past
+// their retention.
 
 import { CancelReason } from '../../cancel/cancel-reason.js';
 import { isConnectionError } from '../driver.js';
 import { deleteFinished } from '../sql/delete-finished.js';
 import { reclaimExpired } from '../sql/reclaim-expired.js';
 import { renewLeases } from '../sql/renew-leases.js';
-import { ENDED, type RunningJob } from './running-job.js';
+import { READY, RUNNING, type RunningJob } from './running-job.js';
 import type { WorkerContext } from './worker.js';
 
 /** What the keeper does to a job. */
@@ -20,6 +22,9 @@ export interface LeaseActions {
 }
 
 const SWEEP_BATCH = 500;
+/** What the lost attempt's error says of a worker whose lease ran out. */
+export const STOPPED_RENEWING =
+  'stopped renewing its lease (it crashed, hung or lost the database)';
 const RETENTION_EVERY_MS = 60_000;
 const RETENTION_BATCH = 1_000;
 
@@ -27,6 +32,7 @@ const RETENTION_BATCH = 1_000;
 export class LeaseKeeper {
   private _timer: NodeJS.Timeout | undefined = undefined;
   private _ticking = false;
+  private _ticks = 0;
   private _stopped = false;
   private _lastRetention = 0;
 
@@ -38,7 +44,7 @@ export class LeaseKeeper {
 
   /** Start ticking. */
   start(): void {
-    const every = this._ctx.options.leaseTimeout / 4;
+    const every = this._ctx.options.leaseTimeout / 8;
     this._timer = setInterval(() => {
       // Even while a renewal hangs (a network cut), leases that ran out are given up here.
       this._expireLocally();
@@ -61,7 +67,7 @@ export class LeaseKeeper {
     this._ticking = true;
     try {
       // A round in flight when the backend stops goes no further: the pool is closing.
-      if (!this._stopped) await this._renew();
+      if (!this._stopped && this._ticks++ % 2 === 0) await this._renew();
       if (!this._stopped) await this._sweep();
       if (!this._stopped) await this._retention();
     } finally {
@@ -91,7 +97,9 @@ export class LeaseKeeper {
     }
     const renewed = new Map(rows.map((row) => [row.id, row.cancel_requested]));
     for (const job of jobs) {
-      if (job.phase === ENDED) continue;
+      // A job whose outcome is being written may have been written meanwhile: the write says
+      // whether its lease held.
+      if (job.phase !== READY && job.phase !== RUNNING) continue;
       if (!renewed.has(job.id)) {
         this._actions.lose(job, 'another worker took the job over after the lease expired');
         continue;
@@ -106,7 +114,8 @@ export class LeaseKeeper {
   private _expireLocally(): void {
     const now = performance.now();
     for (const job of this._held.values()) {
-      if (job.phase !== ENDED && !job.leaseLost && job.leaseUntil <= now) {
+      const live = job.phase === READY || job.phase === RUNNING;
+      if (live && !job.leaseLost && job.leaseUntil <= now) {
         this._actions.lose(job, 'it could not be renewed in time (database unavailable or slow)');
       }
     }
@@ -118,6 +127,8 @@ export class LeaseKeeper {
       const rows = await driver.query<{ id: string; state: string }>(reclaimExpired(schema), [
         SWEEP_BATCH,
         schema.channel,
+        false,
+        STOPPED_RENEWING,
       ]);
       if (rows.length > 0) {
         this._ctx.logger.warn(

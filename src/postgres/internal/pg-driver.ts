@@ -48,6 +48,7 @@ export async function openPgDriver(options: PgDriverOptions): Promise<SqlDriver>
 
 class PgDriver implements SqlDriver {
   readonly kind = 'pg';
+  readonly exclusive = false;
   private _database = true;
   private _listenerUp = false;
   private _closed = false;

@@ -35,13 +35,16 @@ export function isPglite(value: unknown): value is PGliteInterface {
 
 class PgliteDriver implements SqlDriver {
   readonly kind = 'pglite';
+  readonly exclusive: boolean;
   private _database = true;
   private _unlisten: (() => Promise<void>) | undefined = undefined;
 
   constructor(
     private readonly _db: PGliteInterface,
     private readonly _owned: boolean,
-  ) {}
+  ) {
+    this.exclusive = _owned;
+  }
 
   get health(): DriverHealth {
     const open = !this._db.closed;

@@ -12,8 +12,13 @@ import type { Task, TaskOwner } from '../../task/task.js';
 export const READY = 0;
 /** Its handler is running. */
 export const RUNNING = 1;
-/** Ended (or dropped before it started). */
-export const ENDED = 2;
+/** Its handler has ended (or it left before starting); its outcome is being written. */
+export const WRITING = 2;
+/** Gone from the worker: its outcome is written, refused, or there is none to write. */
+export const ENDED = 3;
+
+/** The worker counter a written outcome adds to. */
+export type OutcomeCounter = 'succeeded' | 'failed' | 'cancelled' | 'retried' | 'released';
 
 /** What a job reports to: the worker. */
 export interface JobHost {
@@ -36,8 +41,10 @@ export interface ClaimedRow {
 
 /** One claimed attempt. Fields are for the worker's internals. */
 export class RunningJob implements TaskOwner {
-  /** `READY`, `RUNNING` or `ENDED`. */
+  /** `READY`, `RUNNING`, `WRITING` or `ENDED`. */
   phase = READY;
+  /** While `WRITING`: the counter its outcome goes to once written. */
+  counter: OutcomeCounter | undefined = undefined;
   /** The running handler, once started. */
   task: Task<unknown> | null = null;
   /** The seq of the latest event of this job (written or queued). */

@@ -26,12 +26,20 @@ import {
   type ClaimedRow,
   ENDED,
   type JobHost,
+  type OutcomeCounter,
   PROGRESS,
   READY,
   RUNNING,
   RunningJob,
+  WRITING,
 } from './running-job.js';
-import { STARTED, type WriteBuffer } from './write-buffer.js';
+import {
+  type Completion,
+  type CompletionFate,
+  MAX_BATCH,
+  STARTED,
+  type WriteBuffer,
+} from './write-buffer.js';
 
 /** Counters a worker keeps (the backend adds its own). */
 export interface WorkerCounters {
@@ -64,6 +72,12 @@ export interface WorkerContext {
 
 /** At most this many jobs per claim statement. */
 const MAX_CLAIM = 500;
+/**
+ * No claim while more finished jobs than this wait for their outcome to be written (one
+ * statement's worth, which commits in a small fraction of the shortest lease): a worker never
+ * finishes work faster than it can record it.
+ */
+const MAX_UNWRITTEN = MAX_BATCH;
 /** Claims a worker may have in flight at once (a second one overlaps the first's round trip). */
 const MAX_CLAIMS_IN_FLIGHT = 2;
 const RETRY_MIN_MS = 100;
@@ -74,7 +88,10 @@ const NO_HANDLER = { fn: () => {}, viaExecutor: false } as const;
 
 /** See the file comment. */
 export class Worker implements JobHost {
+  /** Every job this worker holds a lease on: ready, running, or with its outcome being written. */
   private readonly _held = new Map<string, RunningJob>();
+  /** Held jobs in phase WRITING. */
+  private _writing = 0;
   private readonly _ownCancels = new Map<string, CancelReason>();
   private readonly _ready: RunningJob[] = [];
   private readonly _typeHeld = new Map<string, number>();
@@ -184,7 +201,7 @@ export class Worker implements JobHost {
    */
   cancelLocal(id: string, attempt: number | undefined, reason: CancelReason): boolean {
     const job = this._held.get(id);
-    if (job === undefined || job.phase === ENDED || job.cancelReason !== undefined) return false;
+    if (job === undefined || job.phase >= WRITING || job.cancelReason !== undefined) return false;
     if (attempt !== undefined && job.attempt !== attempt) return false;
     this._requestCancel(job, this._ownCancels.get(id) ?? reason);
     return true;
@@ -216,9 +233,7 @@ export class Worker implements JobHost {
   releaseReady(): StragglerInfo[] {
     const released: StragglerInfo[] = [];
     for (const job of this._ready.splice(0)) {
-      this._drop(job);
-      this._ctx.writes.addCompletion(release(job));
-      this._ctx.counters.released++;
+      this._finish(job, release(job), 'released');
       released.push({ id: job.id, type: job.type, started: false });
     }
     return released;
@@ -246,19 +261,55 @@ export class Worker implements JobHost {
     this._leases.stop();
   }
 
-  /** @internal {@link JobHost}: a job's handler ended. */
+  /**
+   * @internal {@link JobHost}: a job's handler ended. Its slot is free at once, but the job stays
+   * held, its lease renewed, until its outcome is written ({@link completed}).
+   */
   jobEnded(job: RunningJob, task: Task<unknown>): void {
     this._running--;
     this._prefetch.ran(performance.now() - job.startedAt);
-    this._drop(job);
     const outcome = decideOutcome(job, task, this._backoffOf(job.type));
-    if (outcome.completion !== undefined) this._ctx.writes.addCompletion(outcome.completion);
-    if (outcome.counter !== 'lost') this._ctx.counters[outcome.counter]++;
+    if (outcome.completion === undefined || outcome.counter === 'lost') this._drop(job);
+    else this._finish(job, outcome.completion, outcome.counter);
     if (outcome.error !== undefined) {
       this._ctx.reportFailure(job, outcome.error, outcome.counter === 'retried');
     }
     this._pump();
     this.wake();
+  }
+
+  /** @internal The write buffer's answer for a completion: the job is no longer held. */
+  completed(completion: Completion, fate: CompletionFate): void {
+    const job = this._held.get(completion.id);
+    if (job === undefined || job.phase !== WRITING || job.attempt !== completion.attempt) return;
+    const { counters, logger, options } = this._ctx;
+    if (fate === 'written' || fate === 'unknown') {
+      if (job.counter !== undefined) counters[job.counter]++;
+      if (fate === 'unknown') {
+        logger.warn(
+          { backend: options.name, taskId: job.id, taskType: job.type, attempt: job.attempt },
+          `postgres: the outcome of job ${job.id} (attempt ${job.attempt}, ${completion.outcome}) could not be confirmed: it was written before the connection failed, or its lease was lost meanwhile`,
+        );
+      }
+    } else if (fate === 'refused') {
+      counters.leasesLost++;
+      logger.warn(
+        {
+          backend: options.name,
+          taskId: job.id,
+          taskType: job.type,
+          attempt: job.attempt,
+          outcome: completion.outcome,
+        },
+        `postgres: the outcome of job ${job.id} (attempt ${job.attempt}, ${completion.outcome}) was refused: its lease was lost before it was written, and another worker runs it again`,
+      );
+    }
+    this._drop(job);
+  }
+
+  /** @internal A round of writes ended: there may be room to claim again. */
+  written(): void {
+    if (this._writing <= MAX_UNWRITTEN) this.wake();
   }
 
   /** @internal {@link JobHost}: `ctx.emit` / `ctx.progress`. */
@@ -289,13 +340,20 @@ export class Worker implements JobHost {
     });
   }
 
-  /** How many jobs this worker may hold: its slots and its prefetch. */
+  /** How many jobs this worker may hold ready or running: its slots and its prefetch. */
   private _capacity(): number {
     return this._ctx.options.concurrency + this._prefetch.size;
   }
 
+  /** Room for more claimed jobs (those being written do not take any). */
+  private _room(): number {
+    return this._capacity() - (this._held.size - this._writing) - this._requested;
+  }
+
   private _wantsClaim(): boolean {
-    const room = this._capacity() - this._held.size - this._requested;
+    // Backpressure: record what has run before taking more.
+    if (this._writing > MAX_UNWRITTEN) return false;
+    const room = this._room();
     if (room <= 0) return false;
     // Claim in batches: when half the room is free, or a slot idles with nothing prefetched.
     const idleSlot = this._ready.length === 0 && this._running < this._ctx.options.concurrency;
@@ -328,7 +386,7 @@ export class Worker implements JobHost {
     for (const [type, settings] of options.types) {
       if (settings.concurrency !== undefined) limited.push([type, settings.concurrency]);
     }
-    const room = (): number => this._capacity() - this._held.size - this._requested;
+    const room = (): number => this._room();
     const limitedTypes = limited.map(([type]) => type);
     let full = false;
     if (executor) {
@@ -398,9 +456,7 @@ export class Worker implements JobHost {
     this._typeHeld.set(job.type, (this._typeHeld.get(job.type) ?? 0) + 1);
     if (handler === undefined || !this._active) {
       // Its handler went away, or a shutdown began during the claim: hand it back at once.
-      this._drop(job);
-      this._ctx.writes.addCompletion(release(job));
-      counters.released++;
+      this._finish(job, release(job), 'released');
       return;
     }
     this._ready.push(job);
@@ -429,14 +485,31 @@ export class Worker implements JobHost {
     }
   }
 
-  /** Forget a job that ended or left (it no longer holds a slot). */
-  private _drop(job: RunningJob): void {
-    job.phase = ENDED;
+  /** A ready or running job ends here with `completion` to write; held until it is written. */
+  private _finish(job: RunningJob, completion: Completion, counter: OutcomeCounter): void {
+    this._leaveSlot(job);
+    job.phase = WRITING;
+    job.counter = counter;
     job.task = null;
-    this._held.delete(job.id);
+    this._writing++;
+    this._ctx.writes.addCompletion(completion);
+  }
+
+  /** A ready or running job no longer counts against its type's limit. */
+  private _leaveSlot(job: RunningJob): void {
+    if (job.phase >= WRITING) return;
     const count = (this._typeHeld.get(job.type) ?? 1) - 1;
     if (count === 0) this._typeHeld.delete(job.type);
     else this._typeHeld.set(job.type, count);
+  }
+
+  /** Forget a job: its outcome is written (or refused), or there is none to write. */
+  private _drop(job: RunningJob): void {
+    this._leaveSlot(job);
+    if (job.phase === WRITING) this._writing--;
+    job.phase = ENDED;
+    job.task = null;
+    this._held.delete(job.id);
     if (this._held.size === 0 && this._idleWaiters.length > 0) {
       const waiters = this._idleWaiters;
       this._idleWaiters = [];
@@ -445,13 +518,11 @@ export class Worker implements JobHost {
   }
 
   private _requestCancel(job: RunningJob, reason: CancelReason): void {
-    if (job.phase === ENDED || job.cancelReason !== undefined) return;
+    if (job.phase >= WRITING || job.cancelReason !== undefined) return;
     job.cancelReason = reason;
     if (job.phase === READY) {
       this._ready.splice(this._ready.indexOf(job), 1);
-      this._drop(job);
-      this._ctx.writes.addCompletion(cancelled(job, reason));
-      this._ctx.counters.cancelled++;
+      this._finish(job, cancelled(job, reason), 'cancelled');
       this.wake();
       return;
     }
@@ -459,7 +530,8 @@ export class Worker implements JobHost {
   }
 
   private _loseLease(job: RunningJob, why: string): void {
-    if (job.phase === ENDED || job.leaseLost) return;
+    // A job being written is the write's to settle: the database refuses it if the lease is gone.
+    if (job.phase >= WRITING || job.leaseLost) return;
     job.leaseLost = true;
     this._ctx.counters.leasesLost++;
     this._ctx.logger.warn(
@@ -496,7 +568,7 @@ export class Worker implements JobHost {
   private _poll(): void {
     this._maybeMore = true;
     this.wake();
-    if (this._wakeAt !== Number.POSITIVE_INFINITY || this._held.size >= this._capacity()) return;
+    if (this._wakeAt !== Number.POSITIVE_INFINITY || this._room() <= 0) return;
     void Promise.all(this._claims).then(() => this._armNextRunAt());
   }
 

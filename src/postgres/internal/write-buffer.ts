@@ -1,9 +1,13 @@
 // What a worker writes back, batched: attempts' starts, handler events and finished attempts.
-// Everything written in one event-loop turn goes in one statement per kind (starts and events
-// first, so a task's terminal event always follows them). An attempt that ended before its start
-// was written (a short job) has its start written with its completion: one statement, not two. While the database is unreachable the writes are
-// kept and retried with backoff; they are idempotent (guarded by the lease, seqs assigned here),
-// so a batch whose reply was lost is simply written again.
+// Each round writes at most one batch of each kind. Finished attempts never wait behind events:
+// a round writes the completions whose tasks have no event still queued at the same time as the
+// round's events, and those whose last events are in that batch right after it (a task's
+// terminal event must never commit before its own events). An attempt that ended before its
+// start was written (a short job) has its start written with its completion: one statement, not
+// two. Each completion's fate is reported to the worker, which holds the job (and renews its
+// lease) until then. While the database is unreachable the writes are kept and retried with
+// backoff; they are idempotent (guarded by the lease, seqs assigned by the worker), so a batch
+// whose reply was lost is simply written again.
 
 import type { Logger } from '../../observe/logger.js';
 import { isConnectionError, type SqlDriver } from '../driver.js';
@@ -48,8 +52,29 @@ export interface Completion {
   readonly started?: { readonly seq: number; readonly at: number };
 }
 
+/**
+ * What became of a completion: `written` (committed); `refused` (the row was no longer this
+ * worker's: its lease was lost); `unknown` (refused on a retry after a lost reply: the first
+ * try may have committed it); `dropped` (the database rejected the row, or the buffer closed).
+ */
+export type CompletionFate = 'written' | 'refused' | 'unknown' | 'dropped';
+
+/** What a write buffer needs. */
+export interface WriteBufferContext {
+  readonly driver: SqlDriver;
+  readonly schema: SchemaNames;
+  readonly workerId: string;
+  readonly logger: Logger;
+  /** The backend's name, for logs. */
+  readonly name: string;
+  /** Told once per completion, when its write has an answer. */
+  completed(completion: Completion, fate: CompletionFate): void;
+  /** A round of writes has ended: the backlog is smaller. */
+  written(): void;
+}
+
 /** At most this many rows per statement. */
-const MAX_BATCH = 1_000;
+export const MAX_BATCH = 1_000;
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 5_000;
 
@@ -57,6 +82,10 @@ const RETRY_MAX_MS = 5_000;
 export class WriteBuffer {
   private _events: PendingEvent[] = [];
   private _completions: Completion[] = [];
+  /** Rows taken from the queues by the round in flight. */
+  private _inFlight = 0;
+  /** Completions put back after a connection failure: their first write may have committed. */
+  private readonly _uncertain = new Set<Completion>();
   private _scheduled = false;
   private _flushing = false;
   private _closed = false;
@@ -64,27 +93,26 @@ export class WriteBuffer {
   private _idleWaiters: Array<() => void> = [];
   private _retryTimer: NodeJS.Timeout | undefined = undefined;
 
-  constructor(
-    private readonly _driver: SqlDriver,
-    private readonly _schema: SchemaNames,
-    private readonly _workerId: string,
-    private readonly _logger: Logger,
-    private readonly _name: string,
-  ) {}
+  constructor(private readonly _ctx: WriteBufferContext) {}
 
   /** Writes waiting or in flight. */
   get pending(): number {
-    return this._events.length + this._completions.length;
+    return this._events.length + this._completions.length + this._inFlight;
   }
 
   /** Queue a handler event, or an attempt's start (type {@link STARTED}). */
   addEvent(event: PendingEvent): void {
+    if (this._closed) return;
     this._events.push(event);
     this._schedule();
   }
 
-  /** Queue a finished attempt. */
+  /** Queue a finished attempt; its fate is reported through the context's `completed`. */
   addCompletion(completion: Completion): void {
+    if (this._closed) {
+      this._ctx.completed(completion, 'dropped');
+      return;
+    }
     this._completions.push(completion);
     this._schedule();
   }
@@ -99,9 +127,11 @@ export class WriteBuffer {
   close(): number {
     this._closed = true;
     clearTimeout(this._retryTimer);
-    const dropped = this.pending;
+    const dropped = this._events.length + this._completions.length;
+    const completions = this._completions;
     this._events = [];
     this._completions = [];
+    for (const completion of completions) this._ctx.completed(completion, 'dropped');
     this._wakeIdle();
     return dropped;
   }
@@ -121,21 +151,55 @@ export class WriteBuffer {
     if (this._flushing || this._closed) return;
     this._flushing = true;
     try {
-      while (!this._closed && this.pending > 0) {
-        this._foldStarts();
-        // Every queued event before any completion: a completion is queued after its task's
-        // events, so once the event queue is empty no completion can overtake its own events
-        // (with more than one batch of events, one round each would let a terminal commit
-        // before the task's last events and end its followers' streams without them).
-        while (!this._closed && this._events.length > 0) {
-          if (!(await this._writeEvents())) return this._retryLater();
-        }
-        if (!(await this._writeCompletions())) return this._retryLater();
+      while (!this._closed && this._events.length + this._completions.length > 0) {
+        const ok = await this._round();
+        this._ctx.written();
+        if (!ok) return this._retryLater();
         this._backoff = RETRY_MIN_MS;
       }
     } finally {
       this._flushing = false;
       if (this.pending === 0 || this._closed) this._wakeIdle();
+    }
+  }
+
+  /** One round: a batch of events beside the completions free to go; false to retry later. */
+  private async _round(): Promise<boolean> {
+    this._foldStarts();
+    const events = this._events.splice(0, MAX_BATCH);
+    const queued = new Set<string>();
+    for (const e of this._events) queued.add(e.taskId);
+    const inBatch = new Set<string>();
+    for (const e of events) inBatch.add(e.taskId);
+    // Completions of tasks with events still queued wait for a later round; those whose last
+    // events are in this batch go right after it; the rest go beside it.
+    const free: Completion[] = [];
+    const after: Completion[] = [];
+    const waiting: Completion[] = [];
+    for (const c of this._completions) {
+      if (queued.has(c.id)) waiting.push(c);
+      else if (inBatch.has(c.id)) (after.length < MAX_BATCH ? after : waiting).push(c);
+      else (free.length < MAX_BATCH ? free : waiting).push(c);
+    }
+    this._completions = waiting;
+    this._inFlight = events.length + free.length + after.length;
+    try {
+      const [eventsWritten, freeWritten] = await Promise.all([
+        this._write(events, this._events, 'events', (batch) => this._writeEvents(batch)),
+        this._write(free, this._completions, 'completions', (batch) =>
+          this._writeCompletions(batch),
+        ),
+      ]);
+      if (!eventsWritten) {
+        this._putBack(after, this._completions);
+        return false;
+      }
+      const afterWritten = await this._write(after, this._completions, 'completions', (batch) =>
+        this._writeCompletions(batch),
+      );
+      return freeWritten && afterWritten;
+    } finally {
+      this._inFlight = 0;
     }
   }
 
@@ -167,81 +231,85 @@ export class WriteBuffer {
       if (start === undefined || busy.has(completion.id) || start.attempt !== completion.attempt) {
         continue;
       }
-      this._completions[i] = { ...completion, started: { seq: start.seq, at: start.at } };
+      const withStart = { ...completion, started: { seq: start.seq, at: start.at } };
+      if (this._uncertain.delete(completion)) this._uncertain.add(withStart);
+      this._completions[i] = withStart;
       folded.add(start);
     }
     if (folded.size > 0) this._events = this._events.filter((e) => !folded.has(e));
   }
 
-  /** Write one batch of events and starts; false when it must be retried. */
-  private _writeEvents(): Promise<boolean> {
-    return this._write(this._events, 'events', (batch) => {
-      const jobs: Record<string, { a: number; s: number; st?: number; t?: number }> = {};
-      const events: PendingEvent[] = [];
-      for (const e of batch) {
-        let job = jobs[e.taskId];
-        if (job === undefined) {
-          job = { a: e.attempt, s: e.seq };
-          jobs[e.taskId] = job;
-        }
-        if (job.s < e.seq) job.s = e.seq;
-        if (e.type === STARTED) {
-          job.st = e.seq;
-          job.t = e.at;
-        } else {
-          events.push(e);
-        }
+  /** Write one batch of events and starts. */
+  private async _writeEvents(batch: PendingEvent[]): Promise<void> {
+    const jobs: Record<string, { a: number; s: number; st?: number; t?: number }> = {};
+    const events: PendingEvent[] = [];
+    for (const e of batch) {
+      let job = jobs[e.taskId];
+      if (job === undefined) {
+        job = { a: e.attempt, s: e.seq };
+        jobs[e.taskId] = job;
       }
-      return this._driver.query(insertEvents(this._schema), [
-        this._workerId,
-        Object.keys(jobs),
-        JSON.stringify(jobs),
-        events.map((e) => e.taskId),
-        events.map((e) => e.seq),
-        events.map((e) => e.type),
-        events.map((e) => e.data),
-        events.map((e) => e.at),
-        this._schema.channel,
-      ]);
-    });
+      if (job.s < e.seq) job.s = e.seq;
+      if (e.type === STARTED) {
+        job.st = e.seq;
+        job.t = e.at;
+      } else {
+        events.push(e);
+      }
+    }
+    const { driver, schema, workerId } = this._ctx;
+    await driver.query(insertEvents(schema), [
+      workerId,
+      Object.keys(jobs),
+      JSON.stringify(jobs),
+      events.map((e) => e.taskId),
+      events.map((e) => e.seq),
+      events.map((e) => e.type),
+      events.map((e) => e.data),
+      events.map((e) => e.at),
+      schema.channel,
+    ]);
   }
 
-  /** Write one batch of completions; false when it must be retried. */
-  private _writeCompletions(): Promise<boolean> {
-    return this._write(this._completions, 'completions', (batch) => {
-      const values: Record<string, CompletionValues> = {};
-      for (const c of batch) values[c.id] = completionValues(c);
-      return this._driver.query(completeJobs(this._schema), [
-        this._workerId,
-        Object.keys(values),
-        JSON.stringify(values),
-        this._schema.channel,
-      ]);
-    });
+  /** Write one batch of completions, and report each one's fate. */
+  private async _writeCompletions(batch: Completion[]): Promise<void> {
+    const values: Record<string, CompletionValues> = {};
+    for (const c of batch) values[c.id] = completionValues(c);
+    const { driver, schema, workerId } = this._ctx;
+    const rows = await driver.query<{ id: string }>(completeJobs(schema), [
+      workerId,
+      Object.keys(values),
+      JSON.stringify(values),
+      schema.channel,
+    ]);
+    const written = new Set<string>();
+    for (const row of rows) written.add(row.id);
+    for (const c of batch) {
+      const uncertain = this._uncertain.delete(c);
+      const fate = written.has(c.id) ? 'written' : uncertain ? 'unknown' : 'refused';
+      this._ctx.completed(c, fate);
+    }
   }
 
   /**
-   * Write the head of `queue` with `write`. A connection failure puts the batch back (false: retry
-   * later). Any other failure is a bad row: the rows are written one by one and only the bad ones
-   * are dropped, loudly (their leases expire and the jobs run again).
+   * Write `batch` with `write`. A connection failure puts it back at the head of `queue` (false:
+   * retry later). Any other failure is a bad row: the rows are written one by one and only the
+   * bad ones are dropped, loudly (their leases expire and the jobs run again).
    */
   private async _write<T>(
+    batch: T[],
     queue: T[],
     what: string,
-    write: (batch: T[]) => Promise<unknown>,
+    write: (batch: T[]) => Promise<void>,
   ): Promise<boolean> {
-    if (queue.length === 0) return true;
-    const batch = queue.splice(0, MAX_BATCH);
+    if (batch.length === 0) return true;
     try {
       await write(batch);
       return true;
     } catch (error) {
-      if (isConnectionError(error)) return this._putBack(error, batch, queue, what);
+      if (isConnectionError(error)) return this._failed(error, batch, queue, what);
       if (batch.length === 1) {
-        this._logger.error(
-          { err: error, backend: this._name },
-          `postgres: writing ${what} failed; the row is dropped (its lease will expire)`,
-        );
+        this._dropBad(error, batch[0] as T, what);
         return true;
       }
     }
@@ -250,23 +318,37 @@ export class WriteBuffer {
       try {
         await write(one);
       } catch (error) {
-        if (isConnectionError(error)) return this._putBack(error, batch.slice(i), queue, what);
-        this._logger.error(
-          { err: error, backend: this._name },
-          `postgres: writing ${what} failed; the row is dropped (its lease will expire)`,
-        );
+        if (isConnectionError(error)) return this._failed(error, batch.slice(i), queue, what);
+        this._dropBad(error, one[0] as T, what);
       }
     }
     return true;
   }
 
-  private _putBack<T>(error: unknown, batch: T[], queue: T[], what: string): false {
-    queue.unshift(...batch);
-    this._logger.warn(
-      { err: error, backend: this._name, pending: this.pending },
+  private _dropBad<T>(error: unknown, row: T, what: string): void {
+    this._ctx.logger.error(
+      {
+        err: error,
+        backend: this._ctx.name,
+        taskId: (row as { id?: string }).id ?? (row as { taskId?: string }).taskId,
+      },
+      `postgres: writing ${what} failed; the row is dropped (its lease will expire)`,
+    );
+    if (what === 'completions') this._ctx.completed(row as Completion, 'dropped');
+  }
+
+  private _failed<T>(error: unknown, batch: T[], queue: T[], what: string): false {
+    this._putBack(batch, queue);
+    if (what === 'completions') for (const c of batch) this._uncertain.add(c as Completion);
+    this._ctx.logger.warn(
+      { err: error, backend: this._ctx.name, pending: this.pending },
       `postgres: writing ${what} failed (database unavailable); retrying`,
     );
     return false;
+  }
+
+  private _putBack<T>(batch: T[], queue: T[]): void {
+    if (batch.length > 0) queue.unshift(...batch);
   }
 
   private _wakeIdle(): void {

@@ -1,8 +1,9 @@
 // Claim up to `$2` ready jobs for one worker: pick them in queue order skipping the rows other
-// workers are claiming (`pick_jobs`, FOR UPDATE SKIP LOCKED), take the lease and count the
-// attempt, in one round trip. The attempt's `started` event is not recorded here: a claimed job
-// may wait in the worker's prefetch, and is only started once its handler begins (the worker
-// writes it then, with its first events; see sql/insert-events.ts).
+// workers are claiming (`pick_jobs`, FOR UPDATE SKIP LOCKED), take the lease and number the
+// attempt, in one round trip. The attempt is not spent yet (`attempt_started` is false): a
+// claimed job may wait in the worker's prefetch, and only starts once its handler begins (the
+// worker records that with its first events; see sql/insert-events.ts). The lease sweep gives a
+// job whose attempt never started its number back.
 
 import { defineStatement } from './statement.js';
 
@@ -19,6 +20,7 @@ WITH claimed AS (
     state = 'running',
     locked_by = $1::text,
     attempts = j.attempts + 1,
+    attempt_started = false,
     lease_expires_at = now() + $3::int * interval '1 millisecond'
   -- By primary key with an array: a join with the picked ids could be planned as a table scan.
   WHERE j.id = ANY (ARRAY(SELECT ${s}.pick_jobs($4::text[], $5::text[], $2::int)))

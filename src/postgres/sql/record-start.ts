@@ -16,5 +16,6 @@ export function recordStartColumns(values: string): string {
     attempt_times = CASE WHEN ${fresh} THEN j.attempt_times || ${time} ELSE j.attempt_times END,
     attempt_nums = CASE WHEN ${fresh} THEN j.attempt_nums || (${values} ->> 'a')::int
       ELSE j.attempt_nums END,
-    started_at = CASE WHEN ${fresh} THEN COALESCE(j.started_at, ${time}) ELSE j.started_at END`;
+    started_at = CASE WHEN ${fresh} THEN COALESCE(j.started_at, ${time}) ELSE j.started_at END,
+    attempt_started = j.attempt_started OR ${fresh}`;
 }
