@@ -6,6 +6,7 @@
  */
 
 import { InProcessBackend } from '../backend/in-process-backend.js';
+import { SHUT_DOWN_IN_STAGES, shutsDownInStages } from '../backend/internal/staged-shutdown.js';
 import type { HandlerRegistration, TaskHandler, TaskSpec } from '../backend/task-backend.js';
 import type { TaskEvent, TaskState } from '../backend/task-events.js';
 import { CancelReason, type CancelReasonInput } from '../cancel/cancel-reason.js';
@@ -384,6 +385,14 @@ export class TaskCoordinator implements SubscriberHost, AsyncDisposable {
     this._drain?.subscriberEnded(subscriber);
   }
 
+  /** @internal {@link SubscriberHost}. */
+  shutdownEvent(taskId: string, lastSeq: number): TaskEvent {
+    const reason =
+      this._shutdownReason ??
+      CancelReason.shutdown(`the backend of coordinator '${this.name}' shut down`);
+    return shutdownEvent(taskId, lastSeq, reason);
+  }
+
   /** The backend handler of `kind`: builds the context and tracks the run while it lasts. */
   private _handler(kind: string, fn: TaskDefinition): TaskHandler {
     return async (input, handlerContext) => {
@@ -424,6 +433,28 @@ export class TaskCoordinator implements SubscriberHost, AsyncDisposable {
     };
   }
 
+  /**
+   * Begin the shutdown of the backend we own: it stops what runs here (a durable one hands it
+   * back to its queue). A backend that can leaves its event followers open until `close()`.
+   */
+  private _shutDownBackend(timeout: number): { drained: Promise<void>; close(): Promise<void> } {
+    const options = { timeout: 0, grace: timeout, dropQueued: true };
+    const failed = (error: unknown): void =>
+      this._logger.error({ err: error, coordinator: this.name }, 'backend shutdown failed');
+    const backend = this.backend;
+    if (shutsDownInStages(backend)) {
+      try {
+        const stages = backend[SHUT_DOWN_IN_STAGES](options);
+        return { drained: stages.drained.then(() => {}, failed), close: () => stages.close() };
+      } catch (error) {
+        failed(error);
+        return { drained: Promise.resolve(), close: () => Promise.resolve() };
+      }
+    }
+    const drained = backend.shutdown(options).then(() => {}, failed);
+    return { drained, close: () => drained };
+  }
+
   /** Tell the observers; one that throws is logged, never allowed to break a run. */
   private _notify<K extends keyof TaskRunObserver>(
     what: K,
@@ -459,13 +490,8 @@ export class TaskCoordinator implements SubscriberHost, AsyncDisposable {
     // hands those tasks back to its queue, for another worker, rather than cancelling them.
     // Otherwise we cancel them, and the backend records them as cancelled.
     if (!this._shutdownBackend) for (const run of runs) run.token.cancel(reason);
-    const backendDone = this._shutdownBackend
-      ? this.backend.shutdown({ timeout: 0, grace: timeout, dropQueued: true }).then(
-          () => {},
-          (error: unknown) =>
-            this._logger.error({ err: error, coordinator: this.name }, 'backend shutdown failed'),
-        )
-      : undefined;
+    const backendStages = this._shutdownBackend ? this._shutDownBackend(timeout) : undefined;
+    const backendDone = backendStages?.drained;
     // 1. The stopped tasks clean up.
     let finished = await drain.until(() => drain.runs.size === 0);
     // 2. Subscribers get the terminal events of the tasks that end. A task that ran here and
@@ -494,7 +520,11 @@ export class TaskCoordinator implements SubscriberHost, AsyncDisposable {
       kind: run.kind,
       runningMs: now - run.startedAt,
     }));
-    if (backendDone !== undefined) await backendDone;
+    // Only now, every subscriber served, may the backend close what its followers read.
+    if (backendStages !== undefined) {
+      await backendStages.drained;
+      await backendStages.close();
+    }
     this._state = 'stopped';
     this._local.clear();
     this._subscribers.clear();

@@ -10,6 +10,11 @@ import { hostname } from 'node:os';
 import { HandlerRegistry } from '../backend/handler-registry.js';
 import { registerDrainHook } from '../backend/internal/runtime-drain-hook.js';
 import { logShutdownReport } from '../backend/internal/shutdown-log.js';
+import {
+  SHUT_DOWN_IN_STAGES,
+  type ShutdownStages,
+  type StagedShutdownSource,
+} from '../backend/internal/staged-shutdown.js';
 import { newTaskId } from '../backend/internal/task-id.js';
 import { validateReason, validateTaskId } from '../backend/internal/validate-task.js';
 import type {
@@ -41,7 +46,7 @@ import type { ShutdownHookRegistration } from '../lifecycle/runtime-options.js';
 import { createConsoleLogger, type Logger } from '../observe/logger.js';
 import { isConnectionError } from './driver.js';
 import { type Connection, connect } from './internal/connection.js';
-import { drain } from './internal/drain.js';
+import { close, drain } from './internal/drain.js';
 import { jobRow } from './internal/job-spec.js';
 import { listOptions, shutdownOptions } from './internal/read-options.js';
 import type { RunningJob } from './internal/running-job.js';
@@ -103,7 +108,7 @@ import type {
  * await backend.shutdown();
  * ```
  */
-export class PostgresBackend implements TaskBackend, TaskEventSource {
+export class PostgresBackend implements TaskBackend, TaskEventSource, StagedShutdownSource {
   /** A name for logs and errors. */
   readonly name: string;
   /** This worker's id (the `locked_by` of the jobs it runs). */
@@ -129,7 +134,9 @@ export class PostgresBackend implements TaskBackend, TaskEventSource {
   private _submitted = 0;
   private _connecting: Promise<Connection> | undefined = undefined;
   private _connection: Connection | undefined = undefined;
-  private _shutdown: Promise<BackendShutdownReport> | undefined = undefined;
+  private _shutdown: ShutdownStages | undefined = undefined;
+  private _closed: Promise<void> | undefined = undefined;
+  private _shutdownDone: Promise<BackendShutdownReport> | undefined = undefined;
   private _runtimeHook: ShutdownHookRegistration | undefined = undefined;
 
   constructor(options: PostgresBackendOptions) {
@@ -348,15 +355,37 @@ export class PostgresBackend implements TaskBackend, TaskEventSource {
    * after `grace` are reported as `abandoned`: their leases are left to expire. Idempotent.
    */
   shutdown(options: BackendShutdownOptions = {}): Promise<BackendShutdownReport> {
-    if (this._shutdown !== undefined) return this._shutdown;
-    let resolved: { timeout: number; grace: number };
+    if (this._shutdownDone !== undefined) return this._shutdownDone;
+    let stages: ShutdownStages;
     try {
-      resolved = shutdownOptions(options, this._options);
+      stages = this[SHUT_DOWN_IN_STAGES](options);
     } catch (error) {
       return Promise.reject(error);
     }
-    this._shutdown = this._runShutdown(resolved.timeout, resolved.grace);
-    return this._shutdown;
+    this._shutdownDone = stages.drained.then(async (report) => {
+      await stages.close();
+      return report;
+    });
+    return this._shutdownDone;
+  }
+
+  /**
+   * @internal The shutdown in two steps, for the coordinator that owns this backend: the drain
+   * leaves the event followers open until `close()`. Throws for bad options.
+   */
+  [SHUT_DOWN_IN_STAGES](options: BackendShutdownOptions): ShutdownStages {
+    if (this._shutdown !== undefined) return this._shutdown;
+    const { timeout, grace } = shutdownOptions(options, this._options);
+    const drained = this._drain(timeout, grace);
+    const stages: ShutdownStages = {
+      drained,
+      close: () => {
+        this._closed ??= drained.then(() => this._close());
+        return this._closed;
+      },
+    };
+    this._shutdown = stages;
+    return stages;
   }
 
   /** `await using backend = …`: shuts the backend down with its default options. */
@@ -377,9 +406,15 @@ export class PostgresBackend implements TaskBackend, TaskEventSource {
     return this._connection;
   }
 
-  /** The connection, opened on first use (reads work before `start()`). */
+  /**
+   * The connection, opened on first use (reads work before `start()`, and during a shutdown
+   * until it closes).
+   */
   private async _connected(): Promise<Connection> {
-    if (this._state === 'stopping' || this._state === 'stopped') {
+    if (
+      this._state === 'stopped' ||
+      (this._state === 'stopping' && this._connection === undefined)
+    ) {
       throw new BackendShutDownError(this.name);
     }
     return this._connection ?? this._connect();
@@ -454,19 +489,23 @@ export class PostgresBackend implements TaskBackend, TaskEventSource {
     this._runtimeHook = registerDrainHook(this, this._options.runtime, this._options.shutdownGrace);
   }
 
-  private async _runShutdown(timeout: number, grace: number): Promise<BackendShutdownReport> {
+  private async _drain(timeout: number, grace: number): Promise<BackendShutdownReport> {
     this._state = 'stopping';
     this._runtimeHook?.dispose();
     this._runtimeHook = undefined;
     const connection = this._connection ?? (await this._connecting?.catch(() => undefined));
-    const report = await drain(
-      { name: this.name, logger: this._logger, token: this._token, counters: this._counters },
-      connection,
-      timeout,
-      grace,
-    );
-    this._state = 'stopped';
+    const report = await drain(this._drainContext(), connection, timeout, grace);
     logShutdownReport(this._logger, this.name, report);
     return report;
+  }
+
+  private async _close(): Promise<void> {
+    const connection = this._connection ?? (await this._connecting?.catch(() => undefined));
+    this._state = 'stopped';
+    if (connection !== undefined) await close(this._drainContext(), connection);
+  }
+
+  private _drainContext() {
+    return { name: this.name, logger: this._logger, token: this._token, counters: this._counters };
   }
 }

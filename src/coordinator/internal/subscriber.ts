@@ -4,10 +4,12 @@
 // the client takes them with `next()`. A client that lets more than `maxQueued` events
 // pile up is cut off: it still gets what is queued, then a final `overflow` event, and the pump
 // stops, so a slow client never holds more than `maxQueued + 1` events. Every subscriber ends
-// with exactly one final event: the task's terminal event, `overflow`, or `shutdown`.
+// with exactly one final event: the task's terminal event, `overflow`, or `shutdown` (also when
+// the backend shuts down under it).
 
 import { FOLLOW_BATCHES, isBatchSource } from '../../backend/internal/batch-follow.js';
 import type { TaskEvent, TaskEventSource } from '../../backend/task-events.js';
+import { BackendShutDownError } from '../../errors.js';
 
 /** What a subscriber needs from its coordinator. */
 export interface SubscriberHost {
@@ -17,6 +19,8 @@ export interface SubscriberHost {
   subscriberStarted(subscriber: Subscriber): void;
   /** A live subscriber has ended (final event queued, or closed): drop it. Called once. */
   subscriberEnded(subscriber: Subscriber): void;
+  /** The `shutdown` event that ends a stream whose backend shut down under it. */
+  shutdownEvent(taskId: string, lastSeq: number): TaskEvent;
 }
 
 const TERMINAL: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
@@ -179,6 +183,11 @@ export class Subscriber implements AsyncIterableIterator<TaskEvent> {
       if (this._state === PUMPING) this._end();
     } catch (error) {
       if (this._state !== PUMPING) return;
+      if (error instanceof BackendShutDownError) {
+        // The backend closed under the stream: it ends like every stream cut off by a shutdown.
+        this._final(this._host.shutdownEvent(this.taskId, this.lastSeq));
+        return;
+      }
       this._state = FINAL;
       this._stop = undefined;
       this._removeAbortListener();

@@ -64,9 +64,10 @@ export async function streamTaskEvents(host: RouteHost, request: RouteRequest): 
   } catch (error) {
     if (error instanceof CoordinatorShutDownError) stream.shutdown(error.message);
     else {
-      // Headers are out, so no error status is possible: end the stream, and the client
-      // reconnects with its last id.
+      // Headers are out, so no error status is possible. The stream still ends with a final
+      // event, never bare: `shutdown`, whose `lastEventId` the client reconnects with.
       options.logger.warn({ err: error, taskId: id }, `event stream of task ${id} failed`);
+      stream.shutdown(`following task ${id} failed; reconnect to resume`);
     }
   } finally {
     await events.return?.();

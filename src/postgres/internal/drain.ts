@@ -1,6 +1,8 @@
-// The Postgres backend's shutdown: stop claiming, hand prefetched jobs back, let running jobs
-// finish within the timeout, then cancel the rest and hand them back without counting the
-// attempt; finish the writes (bounded, in case the database is down) and close the connection.
+// The Postgres backend's shutdown, in two steps. The drain: stop claiming, hand prefetched jobs
+// back, let running jobs finish within the timeout, then cancel the rest and hand them back
+// without counting the attempt, and finish the writes (bounded, in case the database is down);
+// event followers still work. The close: drop what could not be written, end the followers and
+// close the connection.
 
 import type { BackendShutdownReport, StragglerInfo } from '../../backend/task-backend.js';
 import { CancelReason } from '../../cancel/cancel-reason.js';
@@ -19,7 +21,7 @@ export interface DrainContext {
   readonly counters: WorkerCounters;
 }
 
-/** Drain and close `connection` (undefined: never connected); the report, not yet logged. */
+/** Drain `connection` (undefined: never connected); the report, not yet logged. */
 export async function drain(
   ctx: DrainContext,
   connection: Connection | undefined,
@@ -61,8 +63,14 @@ export async function drain(
     }
     worker.stopLeases();
   }
+  if (connection !== undefined) {
+    // Every outcome written, so followers (and the coordinator) see how each task ended.
+    await bounded(
+      Promise.all([connection.submitter.idle(), connection.writes.idle()]),
+      Math.max(grace, 2_000),
+    );
+  }
   const completed = c.succeeded + c.failed + c.retried + c.cancelled - endedBefore;
-  if (connection !== undefined) await close(ctx, connection, grace);
   return {
     completed,
     cancelled,
@@ -72,12 +80,8 @@ export async function drain(
   };
 }
 
-/** Finish the writes (for at most `max(grace, 2 s)`) and close the connection. */
-async function close(ctx: DrainContext, connection: Connection, grace: number): Promise<void> {
-  await bounded(
-    Promise.all([connection.submitter.idle(), connection.writes.idle()]),
-    Math.max(grace, 2_000),
-  );
+/** Drop the writes still waiting (loudly), end the followers and close the connection. */
+export async function close(ctx: DrainContext, connection: Connection): Promise<void> {
   const dropped = connection.writes.close();
   if (dropped > 0) {
     ctx.logger.warn(

@@ -2,7 +2,13 @@
 
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
-import { CoordinatorShutDownError, Runtime, shield, sleep } from '../../../src/index.js';
+import {
+  CoordinatorShutDownError,
+  Runtime,
+  shield,
+  sleep,
+  type TaskEvent,
+} from '../../../src/index.js';
 import {
   type Deferred,
   deferred,
@@ -11,7 +17,7 @@ import {
   waitFor,
   within,
 } from '../../helpers.js';
-import { assertWellFormed, collect, lastData, makeCoordinator } from '../helpers.js';
+import { assertWellFormed, collect, lastData, makeCoordinator, types } from '../helpers.js';
 
 import { type SuiteContext, startWaiting, waiter } from './context.js';
 
@@ -139,6 +145,58 @@ export function shutdownTests({ factory, it, slow }: SuiteContext): void {
         assert.equal(events.at(-1)?.type, 'cancelled');
       }
       assert.equal(finishedEvents.at(-1)?.type, 'completed');
+    });
+
+    it('a coordinator that owns its backend ends every stream with one final event', async () => {
+      const { coordinator } = await makeCoordinator(factory, {
+        concurrency: 1,
+        shutdownBackend: true,
+      });
+      const started = deferred<string>();
+      coordinator.define('chatty', async (ctx) => {
+        started.resolve(ctx.id);
+        for (let i = 0; ; i++) {
+          ctx.emit('tick', i);
+          await sleep(20, ctx.token);
+        }
+      });
+      coordinator.define('done', () => 'finished');
+      const running = await coordinator.start('chatty', null);
+      await within(started.promise);
+      // Waits behind the running task (concurrency 1).
+      const queued = await coordinator.start('done', null);
+      const streams = [running, running, queued].map((id) => collect(coordinator.subscribe(id)));
+      await waitFor(() => coordinator.stats().subscribers === 3, { what: 'subscribers' });
+      await coordinator.shutdown({ timeout: 5_000 * slow });
+      const [first, second, third] = (await Promise.all(streams)) as [
+        TaskEvent[],
+        TaskEvent[],
+        TaskEvent[],
+      ];
+      for (const events of [first, second]) {
+        assertWellFormed(events, running);
+        // Handed back to a durable queue (`shutdown`) or cancelled by an in-memory backend.
+        assert.ok(
+          ['shutdown', 'cancelled'].includes(events.at(-1)?.type ?? ''),
+          types(events).join(),
+        );
+      }
+      assertWellFormed(third, queued);
+    });
+
+    it('a backend shut down under a subscriber still ends its stream with one final event', async () => {
+      const { coordinator } = await makeCoordinator(factory);
+      const id = await startWaiting(coordinator);
+      const stream = collect(coordinator.subscribe(id));
+      await waitFor(() => coordinator.stats().subscribers === 1, { what: 'the subscriber' });
+      await coordinator.backend.shutdown({ timeout: 0, grace: 2_000 * slow });
+      const events = await stream;
+      assertWellFormed(events, id);
+      // Handed back to a durable queue (`shutdown`) or cancelled by an in-memory backend.
+      assert.ok(
+        ['shutdown', 'cancelled'].includes(events.at(-1)?.type ?? ''),
+        types(events).join(),
+      );
     });
 
     it('test_shutdown_handler_cancels_all_coordinator_tasks: the runtime shuts it down', async () => {
