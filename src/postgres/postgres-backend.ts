@@ -81,10 +81,11 @@ import type {
  *
  * **Guarantees.** At-least-once: a job accepted by `submit` runs until it succeeds, fails for
  * good, or is cancelled, even if workers crash. A claimed job is held under a *lease* that its
- * worker renews every `leaseTimeout / 4`; while the lease is alive no other worker runs the job.
- * A worker that dies (`kill -9`, network cut) stops renewing; within about `1.25 × leaseTimeout`
- * another worker takes the job back and runs it again (the lost attempt counts, and is in the
- * job's error history). A failure is retried with exponential backoff and jitter up to
+ * worker renews every `leaseTimeout / 4` until the job's outcome is written; while the lease is
+ * alive no other worker runs the job. A worker that dies (`kill -9`, network cut) stops
+ * renewing; within about `1.25 × leaseTimeout` another worker takes the job back, in its place in
+ * the queue, and runs it again (an attempt that had begun counts, and is in the job's error
+ * history; one only claimed ahead does not). A failure is retried with exponential backoff and jitter up to
  * `maxAttempts`; then the job stays `failed` (a dead letter) with every attempt's error, for
  * {@link PostgresBackend.listTasks} and {@link PostgresBackend.retry}. `cancel(id)` works from
  * any process: a queued job never runs; a running job's token is cancelled on whichever worker
