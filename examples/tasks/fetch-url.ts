@@ -1,4 +1,4 @@
-// A coordinator task that fetches a URL (the seed's HttpxFetchTask): it passes its token's
+// A coordinator task that fetches a URL: it passes its token's
 // signal to `fetch`, reports the response and its progress as it streams the body, and, when it
 // is cancelled (a client's request, its timeout, a shutdown), says so before it ends, so every
 // subscriber learns why the fetch stopped and how far it got. `fetch` closes the connection on

@@ -1,5 +1,5 @@
 /**
- * Handlers by task type, with the seed's single executor as a fallback: the routing every
+ * Handlers by task type, with a single executor as a fallback: the routing every
  * backend that runs tasks in this process shares.
  *
  * @module

@@ -34,8 +34,7 @@ export const inProcessDefaults = {
 } as const satisfies InProcessBackendOptions;
 
 /**
- * Runs tasks in this process and tracks every one of them (the seed's
- * `AsyncFireAndTrackBackend`): `submit` resolves with `{ id }` as soon as the task is accepted;
+ * Runs tasks in this process and tracks every one of them (fire and track): `submit` resolves with `{ id }` as soon as the task is accepted;
  * the handler runs later, as a Warden task with its own {@link CancelToken}, at most
  * `concurrency` at a time, in submission order.
  *

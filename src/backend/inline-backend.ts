@@ -13,7 +13,7 @@ import type { SubmitResult } from './task-backend.js';
 export interface InlineBackendOptions extends BackendOptions {}
 
 /**
- * Runs every task at once, inside `submit` (the seed's `SyncTaskBackend`): `await
+ * Runs every task at once, inside `submit` (a synchronous backend): `await
  * backend.submit(task)` resolves with `{ id }` after the handler has ended. The process-wide
  * default backend is one of these, so code that submits work runs it inline in a unit test with
  * no setup.

@@ -85,7 +85,7 @@ export interface HandlerContext {
 export type TaskHandler<P = unknown> = (payload: P, ctx: HandlerContext) => unknown;
 
 /**
- * The seed's single callback: runs any task whose type has no registered handler, receiving the
+ * A single callback: runs any task whose type has no registered handler, receiving the
  * whole task (so it can route on `task.type`).
  */
 export type TaskExecutor = (task: BackendTask, ctx: HandlerContext) => unknown;
@@ -227,7 +227,7 @@ export interface TaskBackend extends AsyncDisposable {
   register<P = unknown>(type: string, handler: TaskHandler<P>): HandlerRegistration;
   /**
    * Set (or, with `undefined`, clear) the fallback that runs every task whose type has no
-   * registered handler: the seed's `setExecutor`.
+   * registered handler (one callback for every type).
    */
   setExecutor(executor: TaskExecutor | undefined): void;
   /** Bring the backend up; idempotent. Rejects with `BackendShutDownError` after a shutdown. */

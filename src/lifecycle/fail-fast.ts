@@ -1,5 +1,5 @@
 /**
- * Fail-fast work on the process-wide runtime (seed 003): a failure that nobody handles takes the
+ * Fail-fast work on the process-wide runtime: a failure that nobody handles takes the
  * process down, loudly and gracefully, so its supervisor restarts it.
  *
  * @module
@@ -32,7 +32,7 @@ export function failFast<T>(fn: TaskFn<T>, options: FailFastOptions): Task<T> {
 
 /**
  * Wrap a function so its failure is fatal, on the default runtime ({@link Runtime.failFastFn}):
- * the function form of {@link failFast}, seed 003's decorator. The wrapper returns a promise
+ * the function form of {@link failFast}, the fail-fast decorator. The wrapper returns a promise
  * that still rejects with the failure (after the fatal path has started); a cancellation
  * ({@link CancelledError}, `AbortError`) is passed through and is never fatal.
  *

@@ -179,7 +179,7 @@ export class Runtime implements AsyncDisposable {
   }
 
   /**
-   * Spawn a fail-fast background task (seed 003): if it fails (other than by reacting to its
+   * Spawn a fail-fast background task: if it fails (other than by reacting to its
    * cancellation), the FATAL banner is written to stderr, a graceful shutdown cancels and drains
    * every other task within the deadline, and the process exits with code 1 so its supervisor
    * restarts it. Cancellation is never fatal.
@@ -200,7 +200,7 @@ export class Runtime implements AsyncDisposable {
   }
 
   /**
-   * Wrap a function so its failure is fatal (seed 003's decorator): a throw or rejection that is
+   * Wrap a function so its failure is fatal (the fail-fast decorator): a throw or rejection that is
    * not a cancellation starts the fatal path, and the returned promise still rejects with it.
    * The call is not a task of the runtime; use {@link Runtime.failFast} for background work.
    *
@@ -226,8 +226,10 @@ export class Runtime implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * // 'close' may fire during intake (no connection open): make its promise before close().
+   * const closed = new Promise<void>((resolve) => server.once('close', resolve));
    * runtime.onShutdown('stop-listening', () => void server.close(), { phase: 'intake' });
-   * runtime.onShutdown('requests', () => once(server, 'close'), { phase: 'drain' });
+   * runtime.onShutdown('requests', () => closed, { phase: 'drain' });
    * runtime.onShutdown('db', () => pool.end());
    * ```
    */

@@ -1,4 +1,4 @@
-// The FATAL banner written to stderr when a failure takes the process down (seed 003's format):
+// The FATAL banner written to stderr when a failure takes the process down (a fixed format):
 // a box naming what failed, then the error and its full stack, with every `cause` below it.
 
 import type { FatalSource } from '../shutdown-report.js';

@@ -1,4 +1,4 @@
-// The function form of fail-fast (seed 003's decorator): a failure of the wrapped function is
+// The function form of fail-fast (the fail-fast decorator): a failure of the wrapped function is
 // reported as fatal, and still reaches the caller.
 
 import { isCancellation } from '../../task/internal/outcome.js';
