@@ -49,7 +49,6 @@ import { type Connection, connect } from './internal/connection.js';
 import { close, drain } from './internal/drain.js';
 import { jobRow } from './internal/job-spec.js';
 import { listOptions, shutdownOptions } from './internal/read-options.js';
-import type { RunningJob } from './internal/running-job.js';
 import { serializeReason, type TaskRow, toTaskInfo } from './internal/task-row.js';
 import type { WorkerCounters } from './internal/worker.js';
 import {
@@ -433,7 +432,6 @@ export class PostgresBackend implements TaskBackend, TaskEventSource, StagedShut
         token: this._token,
         counters: this._counters,
         hasExecutor: () => this._executor,
-        reportFailure: (job, error, willRetry) => this._reportFailure(job, error, willRetry),
       }).then(
         (connection) => {
           this._connection = connection;
@@ -460,29 +458,6 @@ export class PostgresBackend implements TaskBackend, TaskEventSource, StagedShut
       if (this._state === 'stopped') throw new BackendShutDownError(this.name);
       if (isConnectionError(error)) throw new DatabaseUnavailableError(this.name, what, error);
       throw error;
-    }
-  }
-
-  private _reportFailure(job: RunningJob, error: Error, willRetry: boolean): void {
-    this._logger[willRetry ? 'warn' : 'error'](
-      {
-        err: error,
-        backend: this.name,
-        taskId: job.id,
-        taskType: job.type,
-        attempt: job.attempt,
-        maxAttempts: job.maxAttempts,
-        willRetry,
-      },
-      `task '${job.type}' (${job.id}) failed on attempt ${job.attempt} of ${job.maxAttempts}` +
-        (willRetry ? '; it will be retried' : ''),
-    );
-    const onError = this._options.onError;
-    if (onError === undefined) return;
-    try {
-      onError(error, { id: job.id, type: job.type, payload: job.payload, attempt: job.attempt });
-    } catch (hookError) {
-      this._logger.error({ err: hookError, backend: this.name }, 'backend onError hook threw');
     }
   }
 

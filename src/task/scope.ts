@@ -46,6 +46,13 @@ export interface ScopeOptions {
    */
   onError?: (error: Error, task: Task<unknown>) => void;
   /**
+   * Told, synchronously, as each task ends, once its status is final (before the scope's failure
+   * policy acts on it): for runners built on a scope that record each outcome, and for metrics.
+   * It must not throw (a throw is logged).
+   * @default none
+   */
+  onTaskEnd?: (task: Task<unknown>) => void;
+  /**
    * Where the scope logs.
    * @default createConsoleLogger()
    */
@@ -117,6 +124,7 @@ export class Scope implements TaskOwner, AsyncDisposable {
   readonly token: CancelToken;
 
   private readonly _onError: (error: Error, task: Task<unknown>) => void;
+  private readonly _onTaskEnd: ((task: Task<unknown>) => void) | undefined;
   private readonly _logger: Logger | undefined;
   private readonly _recordSpawnSites: boolean;
   private readonly _tasks = new TaskSet();
@@ -130,7 +138,7 @@ export class Scope implements TaskOwner, AsyncDisposable {
     if (typeof options !== 'object' || options === null) {
       throw new InvalidArgumentError('options', 'an object', options);
     }
-    const { token, policy = defaults.policy, onError } = options;
+    const { token, policy = defaults.policy, onError, onTaskEnd } = options;
     if (token !== undefined && !(token instanceof CancelToken)) {
       throw new InvalidArgumentError('options.token', 'a CancelToken', token);
     }
@@ -140,6 +148,10 @@ export class Scope implements TaskOwner, AsyncDisposable {
     if (onError !== undefined && typeof onError !== 'function') {
       throw new InvalidArgumentError('options.onError', 'a function', onError);
     }
+    if (onTaskEnd !== undefined && typeof onTaskEnd !== 'function') {
+      throw new InvalidArgumentError('options.onTaskEnd', 'a function', onTaskEnd);
+    }
+    this._onTaskEnd = onTaskEnd;
     this.name = options.name ?? defaults.name;
     this.policy = policy;
     this.token = token === undefined ? new CancelToken() : token.child();
@@ -223,6 +235,14 @@ export class Scope implements TaskOwner, AsyncDisposable {
   /** @internal */
   taskEnded(task: Task<unknown>): void {
     this._tasks.remove(task);
+    const onTaskEnd = this._onTaskEnd;
+    if (onTaskEnd !== undefined) {
+      try {
+        onTaskEnd(task);
+      } catch (hookError) {
+        this._log().error({ err: hookError, scope: this.name }, 'scope onTaskEnd hook threw');
+      }
+    }
     if (task.status === 'failed') this._failed(task);
     if (this._tasks.size === 0 && this._idle !== undefined) {
       const idle = this._idle;

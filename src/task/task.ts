@@ -155,8 +155,12 @@ export class Task<T> implements PromiseLike<T>, Watcher {
     return status === FAILED || status === CANCELLED ? (this._result as Error) : undefined;
   }
 
-  /** @internal The value of a `succeeded` task, for owners that keep it; otherwise `undefined`. */
-  get _value(): T | undefined {
+  /**
+   * The value of a `succeeded` task; otherwise `undefined` (to wait for it, `join()`). With
+   * the scope option `onTaskEnd`, it lets a runner record each outcome without a promise per
+   * task.
+   */
+  get value(): T | undefined {
     return (this._state & STATUS_MASK) === SUCCEEDED ? (this._result as T) : undefined;
   }
 

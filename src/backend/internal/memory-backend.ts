@@ -4,7 +4,6 @@
 // starts (inline: at once; in-process: when a slot frees up).
 
 import { CancelReason, type CancelReasonInput } from '../../cancel/cancel-reason.js';
-import { CancelToken } from '../../cancel/cancel-token.js';
 import {
   BackendNotStartedError,
   BackendShutDownError,
@@ -15,7 +14,6 @@ import {
 import type { ShutdownHookRegistration } from '../../lifecycle/runtime-options.js';
 import { createConsoleLogger, type Logger } from '../../observe/logger.js';
 import { validateTimeout } from '../../task/internal/validate.js';
-import { Task } from '../../task/task.js';
 import type { BackendOptions } from '../backend-options.js';
 import { HandlerRegistry, validateTaskType } from '../handler-registry.js';
 import type {
@@ -39,14 +37,16 @@ import type {
   TaskInfo,
 } from '../task-events.js';
 import { checkPayload } from '../validate-payload.js';
+import type { AttemptHost } from './attempt.js';
 import { type BatchFollower, type BatchSource, FOLLOW_BATCHES } from './batch-follow.js';
 import { clockNow } from './clock.js';
 import { startedEvent, terminalEvent } from './event-log.js';
+import { type AttemptEnd, Executor } from './executor.js';
 import { checkFollow, Follower } from './follower.js';
 import { emitEvent, type RecordLimits, recordProgress } from './record-event.js';
 import { registerDrainHook } from './runtime-drain-hook.js';
 import { logShutdownReport } from './shutdown-log.js';
-import { CANCELLED, type EntryHost, QUEUED, RUNNING, SUCCEEDED, TaskEntry } from './task-entry.js';
+import { CANCELLED, QUEUED, RUNNING, SUCCEEDED, TaskEntry } from './task-entry.js';
 import { newTaskId } from './task-id.js';
 import { TaskTable, taskInfo } from './task-table.js';
 import {
@@ -59,15 +59,15 @@ import {
 
 /** @internal The shared core of {@link InlineBackend} and {@link InProcessBackend}. */
 export abstract class MemoryBackend
-  implements TaskBackend, TaskEventSource, BatchSource, EntryHost
+  implements TaskBackend, TaskEventSource, BatchSource, AttemptHost<TaskEntry>
 {
   /** A name for logs and errors. */
   readonly name: string;
 
   protected readonly _options: ResolvedBackendOptions;
   protected readonly _logger: Logger;
-  /** Parent of every task token; cancelled when a shutdown runs out of time. */
-  protected readonly _token: CancelToken;
+  /** Runs every task, in a scope cancelled when a shutdown runs out of time. */
+  protected readonly _executor: Executor<TaskEntry>;
   protected _state: BackendState = 'created';
   protected _queued = 0;
   protected _running = 0;
@@ -89,8 +89,13 @@ export abstract class MemoryBackend
     this._options = resolveBackendOptions(options, defaultName);
     this.name = this._options.name;
     this._logger = this._options.logger ?? createConsoleLogger();
-    this._token =
-      this._options.token === undefined ? new CancelToken() : this._options.token.child();
+    this._executor = new Executor<TaskEntry>({
+      name: this.name,
+      token: this._options.token,
+      logger: this._logger,
+      onError: this._options.onError,
+      ended: (entry, end) => this._ended(entry, end),
+    });
     this._tasks = new TaskTable(this._options.maxFinishedTasks);
     this._limits = {
       name: this.name,
@@ -229,13 +234,13 @@ export abstract class MemoryBackend
     return this._tasks.get(id);
   }
 
-  /** @internal {@link EntryHost}: `ctx.emit(type, data)`. */
-  entryEmitted(entry: TaskEntry, type: unknown, data: unknown): void {
+  /** @internal {@link AttemptHost}: `ctx.emit(type, data)`. */
+  attemptEmitted(entry: TaskEntry, type: unknown, data: unknown): void {
     emitEvent(this._limits, entry, type, data);
   }
 
-  /** @internal {@link EntryHost}: `ctx.progress(value)`. */
-  entryProgressed(entry: TaskEntry, value: unknown): void {
+  /** @internal {@link AttemptHost}: `ctx.progress(value)`. */
+  attemptProgressed(entry: TaskEntry, value: unknown): void {
     recordProgress(this._limits, entry, value);
   }
 
@@ -273,15 +278,15 @@ export abstract class MemoryBackend
     await this.shutdown();
   }
 
-  /** @internal {@link EntryHost}: a started entry's task has ended. */
-  entryEnded(entry: TaskEntry, task: Task<unknown>): void {
+  /** A started entry's attempt has ended (told by the executor). */
+  private _ended(entry: TaskEntry, end: AttemptEnd): void {
     this._running--;
-    const state = entry.end(task, clockNow());
+    const state = entry.end(end, clockNow());
     if (state === SUCCEEDED) this._succeeded++;
     else if (state === CANCELLED) this._cancelled++;
     else {
       this._failed++;
-      this._reportFailure(entry, entry.outcome as Error);
+      this._executor.report(entry, entry.outcome as Error, { willRetry: false, maxAttempts: 1 });
     }
     this._tasks.retire(entry);
     const log = entry.log;
@@ -304,16 +309,14 @@ export abstract class MemoryBackend
   /** A running task has ended: a slot is free. */
   protected abstract _afterEnd(): void;
 
-  /** Run `entry`'s handler as a Warden task whose token is a child of the backend's. */
+  /** Run `entry`'s handler, through the executor. */
   protected _start(entry: TaskEntry): void {
     entry.state = RUNNING;
     entry.startedAt = clockNow();
     this._running++;
     const log = entry.log;
     if (log?.waiting !== undefined) log.publish(startedEvent(entry));
-    const task = new Task<unknown>(entry, this._token.child(), entry.type, undefined);
-    entry.task = task;
-    task._run((token) => entry.invoke(token), entry.timeout);
+    this._executor.run(entry);
   }
 
   private _hookIntoRuntime(): void {
@@ -389,23 +392,6 @@ export abstract class MemoryBackend
     if (log?.waiting !== undefined) log.publish(terminalEvent(entry));
   }
 
-  private _reportFailure(entry: TaskEntry, error: Error): void {
-    this._logger.error(
-      { err: error, backend: this.name, taskId: entry.id, taskType: entry.type },
-      `task '${entry.type}' (${entry.id}) failed`,
-    );
-    const onError = this._options.onError;
-    if (onError === undefined) return;
-    try {
-      onError(error, { id: entry.id, type: entry.type, payload: entry.payload, attempt: 1 });
-    } catch (hookError) {
-      this._logger.error(
-        { err: hookError, backend: this.name, taskId: entry.id },
-        'backend onError hook threw',
-      );
-    }
-  }
-
   private _wakeIdle(): void {
     const waiters = this._idleWaiters;
     this._idleWaiters = undefined;
@@ -442,7 +428,7 @@ export abstract class MemoryBackend
       const running = this._tasks.running();
       for (const entry of running)
         cancelled.push({ id: entry.id, type: entry.type, started: true });
-      this._token.cancel(
+      this._executor.cancelAll(
         CancelReason.shutdown(
           options.timeout === 0
             ? `backend '${this.name}' is shutting down`

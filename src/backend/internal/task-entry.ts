@@ -1,15 +1,14 @@
 // One accepted task inside an in-memory backend, from submit to its end and then, as a finished
 // record, until it is forgotten; and the FIFO queue that holds entries waiting for a slot. The
-// entry is the owner of the Warden `Task` that runs its handler, so the task's end reaches the
-// backend synchronously, with no promise per task. Its events live in an `EventLog` made only
-// when the handler emits something or somebody follows the task.
+// entry is the task's one attempt: the backend's executor runs it, and tells the backend of its
+// end synchronously, with no promise per task. Its events live in an `EventLog` made only when
+// the handler emits something or somebody follows the task.
 
-import { CancelReason } from '../../cancel/cancel-reason.js';
-import type { CancelToken } from '../../cancel/cancel-token.js';
-import type { Task, TaskOwner } from '../../task/task.js';
+import type { CancelReason } from '../../cancel/cancel-reason.js';
 import type { ResolvedHandler } from '../handler-registry.js';
-import type { BackendTask, HandlerContext } from '../task-backend.js';
+import { Attempt, type AttemptHost } from './attempt.js';
 import type { EventLog } from './event-log.js';
+import type { AttemptEnd } from './executor.js';
 
 /** Accepted, waiting in the queue. */
 export const QUEUED = 0;
@@ -22,22 +21,10 @@ export const FAILED = 3;
 /** Ended by cancellation, or dropped from the queue: `outcome` is the `CancelReason`. */
 export const CANCELLED = 4;
 
-/** What an entry reports to. */
-export interface EntryHost {
-  /** Called exactly once per started entry, after its task's status is final. */
-  entryEnded(entry: TaskEntry, task: Task<unknown>): void;
-  /** `ctx.emit(type, data)` of the entry's handler (unchecked: the host checks). */
-  entryEmitted(entry: TaskEntry, type: unknown, data: unknown): void;
-  /** `ctx.progress(value)` of the entry's handler. */
-  entryProgressed(entry: TaskEntry, value: unknown): void;
-}
-
-/** One accepted task. Fields are public to the backend internals only. */
-export class TaskEntry implements TaskOwner {
+/** One accepted task (its one attempt). Fields are public to the backend internals only. */
+export class TaskEntry extends Attempt {
   /** `QUEUED`, `RUNNING`, or a final state (`SUCCEEDED`, `FAILED`, `CANCELLED`). */
   state: number = QUEUED;
-  /** The running task, while it runs. */
-  task: Task<unknown> | null = null;
   /** Links in the run queue while queued, in the finished list once ended. */
   prev: TaskEntry | null = null;
   next: TaskEntry | null = null;
@@ -56,14 +43,15 @@ export class TaskEntry implements TaskOwner {
   log: EventLog | undefined = undefined;
 
   constructor(
-    readonly host: EntryHost,
-    readonly id: string,
-    readonly type: string,
-    readonly payload: unknown,
-    readonly handler: ResolvedHandler,
-    readonly timeout: number | undefined,
+    host: AttemptHost<TaskEntry>,
+    id: string,
+    type: string,
+    payload: unknown,
+    handler: ResolvedHandler,
+    timeout: number | undefined,
     createdAt: number,
   ) {
+    super(host, id, type, payload, handler, timeout, 1);
     this.createdAt = createdAt;
   }
 
@@ -77,32 +65,20 @@ export class TaskEntry implements TaskOwner {
     return this.outcome as CancelReason;
   }
 
-  /** Run the handler with the task's token. Called by the task, once. */
-  invoke(token: CancelToken): unknown {
-    const ctx = new EntryContext(this, token);
-    const handler = this.handler;
-    if (handler.viaExecutor) {
-      const task: BackendTask = { id: this.id, type: this.type, payload: this.payload };
-      return (handler.fn as (task: BackendTask, ctx: HandlerContext) => unknown)(task, ctx);
-    }
-    return (handler.fn as (payload: unknown, ctx: HandlerContext) => unknown)(this.payload, ctx);
-  }
-
-  /** Record how the task ended, at `time` (a clock reading); returns the final state. */
-  end(task: Task<unknown>, time: number): number {
-    this.task = null;
+  /** Record how the attempt ended, at `time` (a clock reading); returns the final state. */
+  end(end: AttemptEnd, time: number): number {
     this.finishedAt = time;
-    const status = task.status;
-    if (status === 'succeeded') {
+    if (end.status === 'succeeded') {
       this.state = SUCCEEDED;
-      this.outcome = task._value;
-    } else if (status === 'cancelled') {
+      this.outcome = end.value;
+    } else if (end.status === 'cancelled') {
       this.state = CANCELLED;
-      // The task's own token says why (a cancellation error thrown may carry another reason).
-      this.outcome = task.token.reason ?? CancelReason.requested('task cancelled');
-    } else {
+      this.outcome = end.reason;
+    } else if (end.status === 'failed') {
       this.state = FAILED;
-      this.outcome = task.error;
+      this.outcome = end.error;
+    } else {
+      throw new Error('an in-memory task is never handed back');
     }
     return this.state;
   }
@@ -112,40 +88,6 @@ export class TaskEntry implements TaskOwner {
     this.state = CANCELLED;
     this.outcome = reason;
     this.finishedAt = time;
-  }
-
-  /** @internal {@link TaskOwner}: the task has ended. */
-  taskEnded(task: Task<unknown>): void {
-    this.host.entryEnded(this, task);
-  }
-}
-
-/**
- * The {@link HandlerContext} of one run: one small object per task, with the methods on the
- * prototype (no closures) and the entry in a private field (not copied by a spread).
- */
-class EntryContext implements HandlerContext {
-  readonly id: string;
-  readonly type: string;
-  readonly token: CancelToken;
-  readonly attempt = 1;
-  readonly #entry: TaskEntry;
-
-  constructor(entry: TaskEntry, token: CancelToken) {
-    this.id = entry.id;
-    this.type = entry.type;
-    this.token = token;
-    this.#entry = entry;
-  }
-
-  emit(type: string, data?: unknown): void {
-    const entry = this.#entry;
-    entry.host.entryEmitted(entry, type, data);
-  }
-
-  progress(value: unknown): void {
-    const entry = this.#entry;
-    entry.host.entryProgressed(entry, value);
   }
 }
 

@@ -45,7 +45,7 @@ export async function drain(
       const running = worker.runningJobs();
       for (const job of running) {
         // Ended by this cancellation, it is handed back rather than recorded as cancelled.
-        job.releasing = true;
+        job.handingBack = true;
         cancelled.push({ id: job.id, type: job.type, started: true });
       }
       ctx.token.cancel(

@@ -1,10 +1,10 @@
 // How an ended attempt is written back: succeeded, failed for good, cancelled, retried after a
 // backoff, or released (a shutdown handed it back); and when a failure is not worth retrying.
 
-import { CancelReason } from '../../cancel/cancel-reason.js';
+import type { AttemptEnd } from '../../backend/internal/executor.js';
+import type { CancelReason } from '../../cancel/cancel-reason.js';
 import { InvalidArgumentError, InvalidPayloadError } from '../../errors.js';
 import { backoffDelay } from '../../task/internal/backoff.js';
-import type { Task } from '../../task/task.js';
 import type { ResolvedBackoff } from '../options.js';
 import type { OutcomeCounter, RunningJob } from './running-job.js';
 import { jsonText, serializeError, serializeReason } from './task-row.js';
@@ -32,25 +32,22 @@ export function isPermanent(error: Error): boolean {
   );
 }
 
-/** Decide how `job`'s attempt, run as `task`, is written back. */
-export function decideOutcome(
-  job: RunningJob,
-  task: Task<unknown>,
-  backoff: ResolvedBackoff,
-): Outcome {
+/** Decide how `job`'s attempt, which ended as `end`, is written back. */
+export function decideOutcome(job: RunningJob, end: AttemptEnd, backoff: ResolvedBackoff): Outcome {
   if (job.leaseLost) return { completion: undefined, counter: 'lost' };
-  const status = task.status;
-  if (status === 'succeeded') {
-    return { completion: terminal(job, 'succeeded', resultOf(task)), counter: 'succeeded' };
+  if (end.status === 'succeeded') {
+    return { completion: terminal(job, 'succeeded', jsonText(end.value)), counter: 'succeeded' };
   }
-  const error = task.error as Error;
-  if (job.releasing && job.cancelReason === undefined) {
-    return { completion: release(job), counter: 'released' };
+  if (end.status === 'handed-back') {
+    // Handed back by a shutdown, unless somebody cancelled it meanwhile: then it is over.
+    if (job.cancelReason === undefined) return { completion: release(job), counter: 'released' };
+    return { completion: cancelled(job, job.cancelReason), counter: 'cancelled' };
   }
-  if (status === 'cancelled') {
-    const reason = job.cancelReason ?? task.token.reason ?? CancelReason.requested();
+  if (end.status === 'cancelled') {
+    const reason = job.cancelReason ?? end.reason;
     return { completion: cancelled(job, reason), counter: 'cancelled' };
   }
+  const error = end.error;
   // A handler that fails on its own while being cancelled has failed (as Task records it), but
   // a job someone cancelled is never retried.
   const entry = { ...serializeError(error), attempt: job.attempt, at: Date.now() };
@@ -103,9 +100,4 @@ function blank(job: RunningJob, outcome: Completion['outcome']): Completion {
     delayMs: 0,
     seq: 0,
   };
-}
-
-/** The JSON text of a succeeded task's value. */
-function resultOf(task: Task<unknown>): string {
-  return jsonText(task._value);
 }

@@ -6,6 +6,8 @@
 
 import type { HandlerRegistry } from '../../backend/handler-registry.js';
 import { validateTaskType } from '../../backend/handler-registry.js';
+import type { AttemptHost } from '../../backend/internal/attempt.js';
+import { type AttemptEnd, Executor } from '../../backend/internal/executor.js';
 import type { StragglerInfo } from '../../backend/task-backend.js';
 import { RESERVED_EVENT_TYPES } from '../../backend/task-events.js';
 import { checkPayload } from '../../backend/validate-payload.js';
@@ -13,7 +15,6 @@ import { CancelReason } from '../../cancel/cancel-reason.js';
 import type { CancelToken } from '../../cancel/cancel-token.js';
 import { InvalidArgumentError, LeaseLostError } from '../../errors.js';
 import type { Logger } from '../../observe/logger.js';
-import { Task } from '../../task/task.js';
 import { isConnectionError, type SqlDriver } from '../driver.js';
 import type { ResolvedPostgresOptions } from '../options.js';
 import { claimJobs } from '../sql/claim-jobs.js';
@@ -25,9 +26,7 @@ import { Prefetch } from './prefetch.js';
 import {
   type ClaimedRow,
   ENDED,
-  type JobHost,
   type OutcomeCounter,
-  PROGRESS,
   READY,
   RUNNING,
   RunningJob,
@@ -66,8 +65,6 @@ export interface WorkerContext {
   readonly counters: WorkerCounters;
   /** True when an executor runs every type without a handler. */
   hasExecutor(): boolean;
-  /** Log and report a failed attempt. */
-  reportFailure(job: RunningJob, error: Error, willRetry: boolean): void;
 }
 
 /** At most this many jobs per claim statement. */
@@ -85,9 +82,11 @@ const RETRY_MAX_MS = 5_000;
 const RESERVED: ReadonlySet<string> = new Set(RESERVED_EVENT_TYPES);
 /** Stands in for the handler of a job handed back before it starts. */
 const NO_HANDLER = { fn: () => {}, viaExecutor: false } as const;
+/** Marks a `ctx.progress` call (the one reserved type a handler may record). */
+const PROGRESS: unique symbol = Symbol('progress');
 
 /** See the file comment. */
-export class Worker implements JobHost {
+export class Worker implements AttemptHost<RunningJob> {
   /** Every job this worker holds a lease on: ready, running, or with its outcome being written. */
   private readonly _held = new Map<string, RunningJob>();
   /** Held jobs in phase WRITING. */
@@ -98,6 +97,8 @@ export class Worker implements JobHost {
   private readonly _claimingTypes = new Set<string>();
   private readonly _prefetch: Prefetch;
   private readonly _leases: LeaseKeeper;
+  /** Runs every job's handler, in a scope under the backend's token. */
+  private readonly _executor: Executor<RunningJob>;
   private _running = 0;
   private _active = false;
   /** Claims in flight (at most MAX_CLAIMS_IN_FLIGHT), and the jobs they asked for. */
@@ -117,6 +118,13 @@ export class Worker implements JobHost {
 
   constructor(private readonly _ctx: WorkerContext) {
     this._prefetch = new Prefetch(_ctx.options.prefetch, _ctx.options.concurrency);
+    this._executor = new Executor<RunningJob>({
+      name: _ctx.options.name,
+      token: _ctx.token,
+      logger: _ctx.logger,
+      onError: _ctx.options.onError,
+      ended: (job, end) => this._jobEnded(job, end),
+    });
     this._leases = new LeaseKeeper(_ctx, this._held, {
       lose: (job, why) => this._loseLease(job, why),
       cancel: (job, reason) => this._requestCancel(job, reason),
@@ -262,17 +270,18 @@ export class Worker implements JobHost {
   }
 
   /**
-   * @internal {@link JobHost}: a job's handler ended. Its slot is free at once, but the job stays
+   * A job's handler ended (told by the executor). Its slot is free at once, but the job stays
    * held, its lease renewed, until its outcome is written ({@link completed}).
    */
-  jobEnded(job: RunningJob, task: Task<unknown>): void {
+  private _jobEnded(job: RunningJob, end: AttemptEnd): void {
     this._running--;
     this._prefetch.ran(performance.now() - job.startedAt);
-    const outcome = decideOutcome(job, task, this._backoffOf(job.type));
+    const outcome = decideOutcome(job, end, this._backoffOf(job.type));
     if (outcome.completion === undefined || outcome.counter === 'lost') this._drop(job);
     else this._finish(job, outcome.completion, outcome.counter);
     if (outcome.error !== undefined) {
-      this._ctx.reportFailure(job, outcome.error, outcome.counter === 'retried');
+      const willRetry = outcome.counter === 'retried';
+      this._executor.report(job, outcome.error, { willRetry, maxAttempts: job.maxAttempts });
     }
     this._pump();
     this.wake();
@@ -312,8 +321,18 @@ export class Worker implements JobHost {
     if (this._writing <= MAX_UNWRITTEN) this.wake();
   }
 
-  /** @internal {@link JobHost}: `ctx.emit` / `ctx.progress`. */
-  jobEmitted(job: RunningJob, type: unknown, data: unknown): void {
+  /** @internal {@link AttemptHost}: `ctx.emit(type, data)`. */
+  attemptEmitted(job: RunningJob, type: unknown, data: unknown): void {
+    this._record(job, type, data);
+  }
+
+  /** @internal {@link AttemptHost}: `ctx.progress(value)`. */
+  attemptProgressed(job: RunningJob, value: unknown): void {
+    this._record(job, PROGRESS, value);
+  }
+
+  /** Check and queue one of a running job's events. */
+  private _record(job: RunningJob, type: unknown, data: unknown): void {
     let eventType: string;
     let payload: unknown;
     if (type === PROGRESS) {
@@ -445,7 +464,7 @@ export class Worker implements JobHost {
     const { registry, options, counters } = this._ctx;
     const handler = registry.resolve(row.type);
     const job = new RunningJob(
-      this,
+      this as AttemptHost<RunningJob>,
       row,
       handler ?? NO_HANDLER,
       options.types.get(row.type)?.timeout,
@@ -479,9 +498,7 @@ export class Worker implements JobHost {
         data: 'null',
         at: Date.now(),
       });
-      const task = new Task<unknown>(job, this._ctx.token.child(), job.type, undefined);
-      job.task = task;
-      task._run((token) => job.invoke(token), job.timeout);
+      this._executor.run(job);
     }
   }
 
