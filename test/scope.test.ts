@@ -297,6 +297,55 @@ describe("policy 'isolate'", () => {
   });
 });
 
+describe('onTaskEnd', () => {
+  test('is told synchronously as each task ends, with its final status and value or error', async () => {
+    const seen: Array<[string, string, unknown]> = [];
+    const scope = new Scope({
+      policy: 'isolate',
+      onError: () => {},
+      onTaskEnd: (task) => seen.push([task.name, task.status, task.value ?? task.error?.message]),
+    });
+    // A synchronous return ends inside spawn(): the hook has run when spawn returns.
+    scope.spawn(() => 'sync', 'sync');
+    assert.deepEqual(seen, [['sync', 'succeeded', 'sync']]);
+    const failing = scope.spawn(async () => {
+      throw new Error('boom');
+    }, 'fails');
+    const cancelled = scope.spawn((token) => sleep(60_000, token), 'cancelled');
+    await rejectionOf(failing.join());
+    cancelled.cancel();
+    await scope.close();
+    assert.deepEqual(seen, [
+      ['sync', 'succeeded', 'sync'],
+      ['fails', 'failed', 'boom'],
+      ['cancelled', 'cancelled', cancelled.error?.message],
+    ]);
+  });
+
+  test('a hook that throws is logged; the scope and its failure policy go on', async () => {
+    const { logger, entries } = captureLogger();
+    const scope = new Scope({
+      logger,
+      onTaskEnd: () => {
+        throw new Error('hook broke');
+      },
+    });
+    scope.spawn(async () => {
+      throw new Error('task broke');
+    });
+    const error = await rejectionOf(scope.close());
+    assert.equal((error as Error).message, 'task broke');
+    assert.ok(entries.some((entry) => entry.msg === 'scope onTaskEnd hook threw'));
+  });
+
+  test('onTaskEnd must be a function', () => {
+    assert.throws(
+      () => new Scope({ onTaskEnd: 'log it' as never }),
+      isInvalidArgument('options.onTaskEnd'),
+    );
+  });
+});
+
 describe('await using', () => {
   test('leaving the block cancels running tasks and waits for them', async () => {
     let cleanedUp = false;
