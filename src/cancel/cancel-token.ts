@@ -228,6 +228,35 @@ export class CancelToken {
   }
 
   /**
+   * Settle as `promise` does, or reject with this token's {@link CancelledError} once the token
+   * is cancelled, whichever comes first (tokio-util's `run_until_cancelled`). Waiting stops; the
+   * work behind `promise` does not (a later rejection of it is ignored). With `withTimeout`, it
+   * is a bounded wait on work that does not take a token.
+   *
+   * @example
+   * ```ts
+   * await withTimeout(5_000, (token) => token.race(once(server, 'close')));
+   * ```
+   */
+  race<T>(promise: PromiseLike<T>): Promise<T> {
+    const reason = this.reason;
+    if (reason !== undefined) return Promise.reject(cancelledErrorFor(reason));
+    return new Promise<T>((resolve, reject) => {
+      const registration = this.onCancel((cancelled) => reject(cancelledErrorFor(cancelled)));
+      promise.then(
+        (value) => {
+          registration.dispose();
+          resolve(value);
+        },
+        (error: unknown) => {
+          registration.dispose();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /**
    * Throw a {@link CancelledError} carrying the reason if this token is cancelled. Like
    * `AbortSignal.throwIfAborted`, it throws the one error of that reason: the same object as
    * `signal.reason` and as `sleep`'s rejection (its stack is that of its first use).

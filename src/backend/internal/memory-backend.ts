@@ -13,6 +13,7 @@ import {
 } from '../../errors.js';
 import type { ShutdownHookRegistration } from '../../lifecycle/runtime-options.js';
 import { createConsoleLogger, type Logger } from '../../observe/logger.js';
+import { settleWithin } from '../../task/internal/settle-within.js';
 import { validateTimeout } from '../../task/internal/validate.js';
 import type { BackendOptions } from '../backend-options.js';
 import { HandlerRegistry, validateTaskType } from '../handler-registry.js';
@@ -398,18 +399,6 @@ export abstract class MemoryBackend
     if (waiters !== undefined) for (const wake of waiters) wake();
   }
 
-  /** Resolves `true` once idle, or `false` after `ms` if not idle by then. */
-  private _idleWithin(ms: number): Promise<boolean> {
-    if (this._running === 0 && this._queued === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), ms);
-      void this.onIdle().then(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
-  }
-
   private async _runShutdown(
     options: Required<BackendShutdownOptions>,
   ): Promise<BackendShutdownReport> {
@@ -420,7 +409,7 @@ export abstract class MemoryBackend
     const endedBefore = this._succeeded + this._failed;
     const cancelled: StragglerInfo[] = [];
     if (options.dropQueued) this._dropQueued(cancelled);
-    const drained = await this._idleWithin(options.timeout);
+    const drained = await settleWithin(options.timeout, this.onIdle());
     const completed = this._succeeded + this._failed - endedBefore;
     let abandoned: StragglerInfo[] = [];
     if (!drained) {
@@ -435,7 +424,7 @@ export abstract class MemoryBackend
             : `backend '${this.name}' is shutting down and its drain ran out of time (${options.timeout} ms)`,
         ),
       );
-      await this._idleWithin(options.grace);
+      await settleWithin(options.grace, this.onIdle());
       abandoned = running
         .filter((entry) => !entry.ended)
         .map((entry) => ({ id: entry.id, type: entry.type, started: true }));

@@ -8,6 +8,7 @@ import type { BackendShutdownReport, StragglerInfo } from '../../backend/task-ba
 import { CancelReason } from '../../cancel/cancel-reason.js';
 import type { CancelToken } from '../../cancel/cancel-token.js';
 import type { Logger } from '../../observe/logger.js';
+import { settleWithin } from '../../task/internal/settle-within.js';
 import type { Connection } from './connection.js';
 import { RUNNING } from './running-job.js';
 import type { WorkerCounters } from './worker.js';
@@ -38,9 +39,9 @@ export async function drain(
   if (worker !== undefined) {
     // A claim stuck on a dead connection must not hold the shutdown: what it claims late is
     // handed back (or, once closed, left to expire).
-    await bounded(worker.stop(), Math.max(timeout, 1_000));
+    await settleWithin(Math.max(timeout, 1_000), worker.stop());
     cancelled.push(...worker.releaseReady());
-    drained = await worker.idleWithin(timeout);
+    drained = await settleWithin(timeout, worker.idle());
     if (!drained) {
       const running = worker.runningJobs();
       for (const job of running) {
@@ -53,7 +54,7 @@ export async function drain(
           `backend '${ctx.name}' is shutting down and its drain ran out of time (${timeout} ms)`,
         ),
       );
-      await worker.idleWithin(grace);
+      await settleWithin(grace, worker.idle());
       for (const job of running) {
         if (job.phase !== RUNNING) continue;
         // Still running: nothing more is written for it; its lease expires.
@@ -65,9 +66,9 @@ export async function drain(
   }
   if (connection !== undefined) {
     // Every outcome written, so followers (and the coordinator) see how each task ended.
-    await bounded(
-      Promise.all([connection.submitter.idle(), connection.writes.idle()]),
+    await settleWithin(
       Math.max(grace, 2_000),
+      Promise.all([connection.submitter.idle(), connection.writes.idle()]),
     );
   }
   const completed = c.succeeded + c.failed + c.retried + c.cancelled - endedBefore;
@@ -90,15 +91,5 @@ export async function close(ctx: DrainContext, connection: Connection): Promise<
     );
   }
   connection.followers.close();
-  await bounded(connection.driver.close(), 5_000);
-}
-
-/** Wait for `promise`, at most `ms`. */
-async function bounded(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  await Promise.race([promise.catch(() => {}), timedOut]);
-  clearTimeout(timer);
+  await settleWithin(5_000, connection.driver.close());
 }

@@ -247,16 +247,10 @@ export class Worker implements AttemptHost<RunningJob> {
     return released;
   }
 
-  /** Resolves true once no job is held, or false after `ms`. */
-  idleWithin(ms: number): Promise<boolean> {
-    if (this._held.size === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), ms);
-      this._idleWaiters.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
+  /** Resolves once no job is held (every outcome written). Never rejects. */
+  idle(): Promise<void> {
+    if (this._held.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this._idleWaiters.push(resolve));
   }
 
   /** The running jobs, for a shutdown that must cancel them. */

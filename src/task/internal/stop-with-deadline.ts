@@ -2,6 +2,7 @@
 
 import type { CancelReason } from '../../cancel/cancel-reason.js';
 import type { Task } from '../task.js';
+import { settleWithin } from './settle-within.js';
 
 /** How stopping one task went. */
 export interface StopResult {
@@ -23,16 +24,6 @@ export async function stopWithDeadline(
   const started = performance.now();
   task.cancel(reason);
   if (task.status !== 'running') return { finished: true, waitedMs: 0 };
-  let timer: NodeJS.Timeout | undefined;
-  const finished = await Promise.race([
-    task.join().then(
-      () => true,
-      () => true,
-    ),
-    new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), deadlineMs);
-    }),
-  ]);
-  clearTimeout(timer);
+  const finished = await settleWithin(deadlineMs, task.join());
   return { finished, waitedMs: Math.round(performance.now() - started) };
 }
