@@ -12,6 +12,7 @@ import {
   InvalidArgumentError,
   UnknownTaskTypeError,
 } from '../../errors.js';
+import { checkOptionKeys } from '../../internal/option-keys.js';
 import type { ShutdownHookRegistration } from '../../lifecycle/runtime-options.js';
 import { createConsoleLogger, type Logger } from '../../observe/logger.js';
 import { validateTimeout } from '../../task/internal/validate.js';
@@ -53,9 +54,20 @@ import {
   type ResolvedBackendOptions,
   resolveBackendOptions,
   resolveShutdownOptions,
+  taskSpecKeys,
   validateReason,
   validateTaskId,
 } from './validate-task.js';
+
+/** @internal What a subclass of {@link MemoryBackend} is: its default name, class and options. */
+export interface BackendKind {
+  /** The default of the `name` option. */
+  readonly defaultName: string;
+  /** The class's name, for errors: `'InProcessBackend'`. */
+  readonly className: string;
+  /** Every key its options may have. */
+  readonly optionKeys: ReadonlySet<string>;
+}
 
 /** @internal The shared core of {@link InlineBackend} and {@link InProcessBackend}. */
 export abstract class MemoryBackend
@@ -65,6 +77,10 @@ export abstract class MemoryBackend
   readonly name: string;
 
   protected readonly _options: ResolvedBackendOptions;
+  /** The class's name, for errors. */
+  protected readonly _className: string;
+  /** Where a task spec's unknown key was given; built once, as `submit` is a hot path. */
+  private readonly _submitContext: string;
   protected readonly _logger: Logger;
   /** Parent of every task token; cancelled when a shutdown runs out of time. */
   protected readonly _token: CancelToken;
@@ -85,8 +101,10 @@ export abstract class MemoryBackend
   private _shutdown: Promise<BackendShutdownReport> | undefined = undefined;
   private _runtimeHook: ShutdownHookRegistration | undefined = undefined;
 
-  constructor(options: BackendOptions, defaultName: string) {
-    this._options = resolveBackendOptions(options, defaultName);
+  constructor(options: BackendOptions, kind: BackendKind) {
+    this._options = resolveBackendOptions(options, kind);
+    this._className = kind.className;
+    this._submitContext = `${kind.className}.submit`;
     this.name = this._options.name;
     this._logger = this._options.logger ?? createConsoleLogger();
     this._token =
@@ -201,7 +219,9 @@ export abstract class MemoryBackend
    */
   listTasks(options?: ListTasksOptions): Promise<TaskInfo[]> {
     try {
-      return Promise.resolve(this._tasks.list(options).map(taskInfo));
+      return Promise.resolve(
+        this._tasks.list(options, `${this._className}.listTasks`).map(taskInfo),
+      );
     } catch (error) {
       return Promise.reject(error);
     }
@@ -215,7 +235,7 @@ export abstract class MemoryBackend
    * iterable is a new follower.
    */
   events(id: string, options: FollowOptions = {}): AsyncIterable<TaskEvent> {
-    const { after, signal } = checkFollow(id, options);
+    const { after, signal } = checkFollow(id, options, `${this._className}.events`);
     return { [Symbol.asyncIterator]: () => new Follower(this, id, after, signal) };
   }
 
@@ -260,7 +280,7 @@ export abstract class MemoryBackend
     if (this._shutdown !== undefined) return this._shutdown;
     let resolved: Required<BackendShutdownOptions>;
     try {
-      resolved = resolveShutdownOptions(options, this._options);
+      resolved = resolveShutdownOptions(options, this._options, `${this._className}.shutdown`);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -329,6 +349,7 @@ export abstract class MemoryBackend
     if (typeof spec !== 'object' || spec === null) {
       throw new InvalidArgumentError('task', 'a task object { type, payload }', spec);
     }
+    checkOptionKeys(spec, taskSpecKeys, this._submitContext, 'task');
     const type = spec.type;
     if (typeof type !== 'string') throw new InvalidArgumentError('task.type', 'a string', type);
     const handler = this._registry.resolve(type);
