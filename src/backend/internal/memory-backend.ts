@@ -78,7 +78,7 @@ export abstract class MemoryBackend
 
   protected readonly _options: ResolvedBackendOptions;
   /** The class's name, for errors. */
-  protected readonly _className: string;
+  private readonly _className: string;
   /** Where a task spec's unknown key was given; built once, as `submit` is a hot path. */
   private readonly _submitContext: string;
   protected readonly _logger: Logger;
