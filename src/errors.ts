@@ -139,9 +139,14 @@ export class TimeoutError extends WardenError {
   }
 }
 
+// Passed as `actual` by `unknownOption` so that the one constructor takes `expected` as the whole
+// message. Not exported: no other caller can pass it.
+const OWN_MESSAGE: unique symbol = Symbol('own message');
+
 /**
- * A public function was called with an argument it cannot accept. Thrown at the call,
- * never later inside a task.
+ * A public function was called with an argument it cannot accept, or with an options object
+ * that has a key it does not take (see {@link InvalidArgumentError.unknownOption}). Thrown at
+ * the call, never later inside a task.
  *
  * @example
  * ```ts
@@ -151,13 +156,55 @@ export class TimeoutError extends WardenError {
 export class InvalidArgumentError extends WardenError {
   /** The name of the offending argument or option. */
   readonly argument: string;
+  /**
+   * For an unknown option key: the valid key it most likely stands for (`'runAt'` for
+   * `'runat'`), when one is close; otherwise `undefined`.
+   */
+  readonly suggestion: string | undefined;
 
   constructor(argument: string, expected: string, actual: unknown) {
     super(
       'WARDEN_ERR_INVALID_ARGUMENT',
-      `${argument} must be ${expected}; got ${describe(actual)}`,
+      actual === OWN_MESSAGE
+        ? expected
+        : `${argument} must be ${expected}; got ${describe(actual)}`,
     );
     this.argument = argument;
+    this.suggestion = undefined;
+  }
+
+  /**
+   * The error for an options object with a key its function does not take. The message is
+   * `<where>: unknown option '<key>' (did you mean '<suggestion>'?)`, or without a suggestion
+   * `<where>: unknown option '<key>'; valid options: <validKeys, comma-separated>`.
+   *
+   * @param where - what was given the key: `'PostgresBackend options'`, `'Scope.spawn options'`.
+   * @param argument - the offending option's path, for {@link InvalidArgumentError.argument}.
+   *
+   * @example
+   * ```ts
+   * InvalidArgumentError.unknownOption('Runtime.shutdown options', 'options.deadline', 'deadline', ['deadlineMs', 'reason'], 'deadlineMs').message;
+   * // "Runtime.shutdown options: unknown option 'deadline' (did you mean 'deadlineMs'?)"
+   * ```
+   */
+  static unknownOption(
+    where: string,
+    argument: string,
+    key: string,
+    validKeys: readonly string[],
+    suggestion?: string,
+  ): InvalidArgumentError {
+    const hint =
+      suggestion === undefined
+        ? `; valid options: ${validKeys.join(', ')}`
+        : ` (did you mean '${suggestion}'?)`;
+    const error = new InvalidArgumentError(
+      argument,
+      `${where}: unknown option '${key}'${hint}`,
+      OWN_MESSAGE,
+    );
+    (error as { suggestion: string | undefined }).suggestion = suggestion;
+    return error;
   }
 }
 

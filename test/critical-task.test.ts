@@ -25,6 +25,7 @@ import {
   recordingProcessEvent,
   rejectionOf,
   silentLogger,
+  unknownOption,
   waitFor,
   within,
 } from './helpers.js';
@@ -452,5 +453,25 @@ describe('critical tasks (Warden additions)', () => {
     assert.throws(() => spawnCritical(async () => {}, parent, ''), invalid('description'));
     assert.throws(() => spawnCritical(async () => {}, parent, 7 as never), invalid('description'));
     assert.equal(parent.isCancelled, false);
+  });
+
+  test('an unknown option key throws at the call; every option at once is accepted', async () => {
+    const parent = new CancelToken();
+    let ran = false;
+    assert.throws(
+      () =>
+        spawnCritical(
+          () => {
+            ran = true;
+          },
+          parent,
+          'x',
+          { loger: silentLogger } as never,
+        ),
+      unknownOption("spawnCritical options: unknown option 'loger' (did you mean 'logger'?)"),
+    );
+    assert.equal(ran, false, 'the task did not start');
+    const handle = spawnCritical(async () => 7, parent, 'x', { logger: silentLogger });
+    assert.equal(await handle.join(), 7);
   });
 });

@@ -220,6 +220,35 @@ describe('error behaviour', () => {
     );
   });
 
+  test('InvalidArgumentError.unknownOption names the key, where, and a suggestion or the keys', () => {
+    const suggested = InvalidArgumentError.unknownOption(
+      'PostgresBackend options',
+      'options.leaseMs',
+      'leaseMs',
+      ['concurrency', 'leaseTimeout'],
+      'leaseTimeout',
+    );
+    assert.ok(suggested instanceof InvalidArgumentError);
+    assert.equal(suggested.code, 'WARDEN_ERR_INVALID_ARGUMENT');
+    assert.equal(
+      suggested.message,
+      "PostgresBackend options: unknown option 'leaseMs' (did you mean 'leaseTimeout'?)",
+    );
+    assert.equal(suggested.argument, 'options.leaseMs');
+    assert.equal(suggested.suggestion, 'leaseTimeout');
+    assert.match(suggested.stack ?? '', /^InvalidArgumentError: PostgresBackend options: unknown/);
+    const listed = InvalidArgumentError.unknownOption('Scope options', 'options.parent', 'parent', [
+      'name',
+      'token',
+    ]);
+    assert.equal(
+      listed.message,
+      "Scope options: unknown option 'parent'; valid options: name, token",
+    );
+    assert.equal(listed.suggestion, undefined);
+    assert.equal(new InvalidArgumentError('x', 'a number', 1).suggestion, undefined);
+  });
+
   test('toError passes Errors through and wraps anything else, keeping the value', () => {
     const error = new RangeError('r');
     assert.equal(toError(error), error);

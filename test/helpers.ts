@@ -2,8 +2,9 @@
 // a capturing logger. Nothing here sleeps to "let things settle": every wait polls a condition or
 // awaits an event, and gives up after a generous, explicit bound.
 
+import assert from 'node:assert/strict';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
-import type { Logger } from '../src/index.js';
+import { InvalidArgumentError, type Logger } from '../src/index.js';
 
 /** A promise with its `resolve` and `reject` exposed. */
 export interface Deferred<T> {
@@ -196,4 +197,22 @@ export async function withUncaughtExceptions<T>(
     process.removeListener('uncaughtException', record);
     for (const listener of saved) process.on('uncaughtException', listener);
   }
+}
+
+/**
+ * For `assert.throws` and `assert.rejects`: the error is the `InvalidArgumentError` of an unknown
+ * option key with exactly `message`, whose `argument` ends with that key and whose `suggestion`
+ * is the one the message names (or `undefined` when it names none).
+ */
+export function unknownOption(message: string): (error: unknown) => true {
+  return (error) => {
+    assert.ok(error instanceof InvalidArgumentError, `expected an InvalidArgumentError: ${error}`);
+    assert.equal(error.message, message);
+    assert.equal(error.code, 'WARDEN_ERR_INVALID_ARGUMENT');
+    const key = /: unknown option '([^']+)'/.exec(message)?.[1];
+    assert.ok(key !== undefined, `not an unknown-option message: ${message}`);
+    assert.ok(error.argument.endsWith(`.${key}`), `argument ${error.argument} names ${key}`);
+    assert.equal(error.suggestion, /\(did you mean '([^']+)'\?\)$/.exec(message)?.[1]);
+    return true;
+  };
 }

@@ -11,7 +11,15 @@ import {
   sleep,
   type Task,
 } from '../src/index.js';
-import { captureLogger, deferred, rejectionOf, silentLogger, waitFor, within } from './helpers.js';
+import {
+  captureLogger,
+  deferred,
+  rejectionOf,
+  silentLogger,
+  unknownOption,
+  waitFor,
+  within,
+} from './helpers.js';
 
 function isInvalidArgument(argument: string) {
   return (error: unknown): boolean =>
@@ -411,5 +419,39 @@ describe('Scope bad arguments', () => {
       () => new Scope({ onError: 'log it' as never }),
       isInvalidArgument('options.onError'),
     );
+  });
+
+  test('an unknown option key throws, naming it and the key it likely stands for', () => {
+    assert.throws(
+      () => new Scope({ nmae: 'x' } as never),
+      unknownOption("Scope options: unknown option 'nmae' (did you mean 'name'?)"),
+    );
+    assert.throws(
+      () => new Scope({ parent: new CancelToken() } as never),
+      unknownOption(
+        "Scope options: unknown option 'parent'; valid options: logger, name, onError, onTaskEnd, policy, recordSpawnSites, token",
+      ),
+    );
+    const scope = new Scope();
+    assert.throws(
+      () => scope.spawn(() => 1, { timeut: 5 } as never),
+      unknownOption("Scope.spawn options: unknown option 'timeut' (did you mean 'timeout'?)"),
+    );
+    assert.equal(scope.size, 0, 'nothing was spawned');
+  });
+
+  test('every option at once is accepted, and a known key set to undefined too', async () => {
+    const scope = new Scope({
+      name: 'all',
+      policy: 'isolate',
+      token: new CancelToken(),
+      onError: () => {},
+      logger: silentLogger,
+      recordSpawnSites: true,
+    });
+    assert.equal(await scope.spawn(() => 1, { name: 'one', timeout: 1_000 }).join(), 1);
+    assert.equal(await scope.spawn(() => 2, { name: undefined } as never).join(), 2);
+    await scope.close();
+    assert.equal(new Scope({ name: undefined, logger: undefined } as never).name, 'scope');
   });
 });

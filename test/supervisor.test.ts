@@ -21,6 +21,7 @@ import {
   deferred,
   rejectionOf,
   silentLogger,
+  unknownOption,
   waitFor,
   within,
 } from './helpers.js';
@@ -608,5 +609,66 @@ describe('Supervisor bad input', () => {
     assert.throws(() => sup.stopChild('nope'), InvalidArgumentError);
     assert.throws(() => sup.stop(42 as never), InvalidArgumentError);
     return sup.stop().then(() => undefined);
+  });
+
+  test('an unknown option key throws, in the options, their nested objects and child specs', () => {
+    assert.throws(
+      () => new Supervisor({ ...quick, stratgy: 'one-for-all' } as never),
+      unknownOption("Supervisor options: unknown option 'stratgy' (did you mean 'strategy'?)"),
+    );
+    assert.throws(
+      () => new Supervisor({ ...quick, intensity: { maxRestart: 1 } } as never),
+      unknownOption(
+        "Supervisor options.intensity: unknown option 'maxRestart' (did you mean 'maxRestarts'?)",
+      ),
+    );
+    assert.throws(
+      () => new Supervisor({ ...quick, backoff: { resetAfter: 1 } } as never),
+      unknownOption(
+        "Supervisor options.backoff: unknown option 'resetAfter' (did you mean 'resetAfterMs'?)",
+      ),
+    );
+    const sup = supervisor(quick);
+    let started = 0;
+    const child = { id: 'a', start: () => started++ };
+    assert.throws(
+      () => sup.start([child, { ...child, id: 'b', shutdown: 5 } as never]),
+      unknownOption(
+        "Supervisor.start children[1]: unknown option 'shutdown' (did you mean 'shutdownMs'?)",
+      ),
+    );
+    assert.throws(
+      () => sup.startChild({ ...child, restarts: 'temporary' } as never),
+      unknownOption(
+        "Supervisor.startChild spec: unknown option 'restarts' (did you mean 'restart'?)",
+      ),
+    );
+    assert.equal(started, 0, 'no child was started');
+    return sup.stop().then(() => undefined);
+  });
+
+  test('every option at once is accepted, and a child spec with every field', async () => {
+    const sup = new Supervisor({
+      name: 'all',
+      strategy: 'rest-for-one',
+      intensity: { maxRestarts: 1, periodMs: 1_000 },
+      backoff: { initialMs: 1, maxMs: 2, factor: 1, jitter: 0, resetAfterMs: 10 },
+      token: new CancelToken(),
+      logger: silentLogger,
+    });
+    sup.start([
+      { id: 'a', start: (token) => sleep(60_000, token), restart: 'temporary', shutdownMs: 1_000 },
+    ]);
+    sup.startChild({
+      id: 'b',
+      start: (token) => sleep(60_000, token),
+      restart: 'transient',
+      shutdownMs: 1_000,
+    });
+    assert.deepEqual(
+      sup.children().map((c) => c.id),
+      ['a', 'b'],
+    );
+    assert.deepEqual((await sup.stop()).stopped, ['b', 'a']);
   });
 });

@@ -12,7 +12,7 @@ import {
   TimeoutError,
   withTimeout,
 } from '../src/index.js';
-import { deferred, rejectionOf, silentLogger, within } from './helpers.js';
+import { deferred, rejectionOf, silentLogger, unknownOption, within } from './helpers.js';
 
 function isInvalidArgument(argument: string) {
   return (error: unknown): boolean =>
@@ -200,6 +200,14 @@ describe('withTimeout', () => {
     );
     assert.throws(() => withTimeout(10, () => 1, null as never), isInvalidArgument('options'));
   });
+
+  test('an unknown option key throws at the call; every option at once is accepted', async () => {
+    assert.throws(
+      () => withTimeout(10, () => 1, { signal: AbortSignal.abort() } as never),
+      unknownOption("withTimeout options: unknown option 'signal'; valid options: token"),
+    );
+    assert.equal(await withTimeout(1_000, () => 1, { token: new CancelToken() }), 1);
+  });
 });
 
 describe('sleep', () => {
@@ -330,5 +338,21 @@ describe('shield', () => {
   test('bad arguments throw InvalidArgumentError at the call', () => {
     assert.throws(() => shield(42 as never), isInvalidArgument('fn'));
     assert.throws(() => shield(() => 1, { timeout: -5 }), isInvalidArgument('options.timeout'));
+  });
+
+  test('an unknown option key throws at the call; every option at once is accepted', async () => {
+    let ran = false;
+    assert.throws(
+      () =>
+        shield(
+          () => {
+            ran = true;
+          },
+          { timeoutMs: 5 } as never,
+        ),
+      unknownOption("shield options: unknown option 'timeoutMs' (did you mean 'timeout'?)"),
+    );
+    assert.equal(ran, false, 'the work did not start');
+    assert.equal(await shield(() => 2, { timeout: 1_000 }), 2);
   });
 });

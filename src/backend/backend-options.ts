@@ -6,6 +6,7 @@
  */
 
 import type { CancelToken } from '../cancel/cancel-token.js';
+import { type OptionKeys, optionKeys } from '../internal/option-keys.js';
 import type { Runtime } from '../lifecycle/runtime.js';
 import type { Logger } from '../observe/logger.js';
 import type { FailedTaskInfo } from './task-backend.js';
@@ -87,3 +88,12 @@ export const backendDefaults = {
   maxEventsPerTask: 1_000,
   maxFinishedTasks: 10_000,
 } as const satisfies BackendOptions;
+
+/** @internal The keys of {@link BackendOptions}. */
+export const backendOptionKeys = optionKeys(backendDefaults, [
+  'name',
+  'logger',
+  'onError',
+  'token',
+  'runtime',
+]) satisfies OptionKeys<keyof BackendOptions>;

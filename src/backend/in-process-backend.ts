@@ -5,8 +5,9 @@
  */
 
 import { InvalidArgumentError, QueueFullError } from '../errors.js';
-import type { BackendOptions } from './backend-options.js';
-import { MemoryBackend } from './internal/memory-backend.js';
+import { type OptionKeys, optionKeys } from '../internal/option-keys.js';
+import { type BackendOptions, backendOptionKeys } from './backend-options.js';
+import { type BackendKind, MemoryBackend } from './internal/memory-backend.js';
 import { EntryQueue, type TaskEntry } from './internal/task-entry.js';
 import type { SubmitResult } from './task-backend.js';
 
@@ -32,6 +33,14 @@ export const inProcessDefaults = {
   concurrency: 100,
   maxQueued: Number.POSITIVE_INFINITY,
 } as const satisfies InProcessBackendOptions;
+
+const inProcessKind: BackendKind = {
+  defaultName: 'in-process',
+  className: 'InProcessBackend',
+  optionKeys: optionKeys(inProcessDefaults, [...backendOptionKeys]) satisfies OptionKeys<
+    keyof InProcessBackendOptions
+  >,
+};
 
 /**
  * Runs tasks in this process and tracks every one of them (fire and track): `submit` resolves with `{ id }` as soon as the task is accepted;
@@ -90,7 +99,7 @@ export class InProcessBackend extends MemoryBackend {
   };
 
   constructor(options: InProcessBackendOptions = {}) {
-    super(options, 'in-process');
+    super(options, inProcessKind);
     const { concurrency = inProcessDefaults.concurrency, maxQueued = inProcessDefaults.maxQueued } =
       options;
     if (!isCount(concurrency) || concurrency < 1) {

@@ -4,13 +4,20 @@
  * @module
  */
 
-import type { BackendOptions } from './backend-options.js';
-import { MemoryBackend } from './internal/memory-backend.js';
+import type { OptionKeys } from '../internal/option-keys.js';
+import { type BackendOptions, backendOptionKeys } from './backend-options.js';
+import { type BackendKind, MemoryBackend } from './internal/memory-backend.js';
 import type { TaskEntry } from './internal/task-entry.js';
 import type { SubmitResult } from './task-backend.js';
 
 /** Options for {@link InlineBackend}. */
 export interface InlineBackendOptions extends BackendOptions {}
+
+const inlineKind: BackendKind = {
+  defaultName: 'inline',
+  className: 'InlineBackend',
+  optionKeys: backendOptionKeys satisfies OptionKeys<keyof InlineBackendOptions>,
+};
 
 /**
  * Runs every task at once, inside `submit` (a synchronous backend): `await
@@ -48,7 +55,7 @@ export interface InlineBackendOptions extends BackendOptions {}
  */
 export class InlineBackend extends MemoryBackend {
   constructor(options: InlineBackendOptions = {}) {
-    super(options, 'inline');
+    super(options, inlineKind);
   }
 
   protected _accept(entry: TaskEntry): Promise<SubmitResult> {

@@ -5,6 +5,7 @@
  */
 
 import { InvalidArgumentError, InvalidPayloadError, PayloadTooLargeError } from '../errors.js';
+import { checkOptionKeys, type OptionKeys, optionKeys } from '../internal/option-keys.js';
 
 /** The default `maxPayloadBytes`: 1 MiB of UTF-8 JSON. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
@@ -20,6 +21,10 @@ export interface ValidatePayloadOptions {
    */
   maxBytes?: number;
 }
+
+const validatePayloadOptionKeys = optionKeys(['maxBytes']) satisfies OptionKeys<
+  keyof ValidatePayloadOptions
+>;
 
 // A bound on the UTF-8 JSON size of a string: at most 6 bytes per UTF-16 unit (`\u001f`, a lone
 // surrogate as `\udc00`) plus the quotes. Only when the bound passes the limit is the payload
@@ -61,6 +66,7 @@ const MAX_NUMBER_BYTES = 24;
  * ```
  */
 export function validatePayload(payload: unknown, options: ValidatePayloadOptions = {}): void {
+  checkOptionKeys(options, validatePayloadOptionKeys, 'validatePayload');
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   if (typeof maxBytes !== 'number' || !(maxBytes >= 1)) {
     throw new InvalidArgumentError('options.maxBytes', 'a number ≥ 1', maxBytes);

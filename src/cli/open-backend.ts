@@ -5,10 +5,11 @@
  * @module
  */
 
-import { DatabaseUnavailableError } from '../errors.js';
+import { DatabaseUnavailableError, TimeoutError } from '../errors.js';
 import type { Logger } from '../observe/logger.js';
 import { PostgresBackend, type PostgresBackendOptions } from '../postgres/index.js';
 import type { ConnectionOptions } from '../postgres/options.js';
+import { withTimeout } from '../task/timeouts.js';
 import { lockDataDir } from './data-dir-lock.js';
 import type { DatabaseChoice } from './database-flags.js';
 
@@ -69,23 +70,14 @@ export async function bounded<T>(
   name: string,
   choice: DatabaseChoice,
 ): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new DatabaseUnavailableError(
-            name,
-            `connect to ${choice.description}`,
-            new Error(`no answer within ${START_TIMEOUT_MS / 1000} s`),
-          ),
-        ),
-      START_TIMEOUT_MS,
-    );
-  });
   try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
+    return await withTimeout(START_TIMEOUT_MS, (token) => token.race(work));
+  } catch (error) {
+    if (!(error instanceof TimeoutError)) throw error;
+    throw new DatabaseUnavailableError(
+      name,
+      `connect to ${choice.description}`,
+      new Error(`no answer within ${START_TIMEOUT_MS / 1000} s`),
+    );
   }
 }

@@ -6,6 +6,7 @@
 
 import type { TaskBackend } from '../backend/task-backend.js';
 import type { TaskEventSource, TaskInfo, TaskState } from '../backend/task-events.js';
+import { type OptionKeys, optionKeys } from '../internal/option-keys.js';
 import type { Runtime } from '../lifecycle/runtime.js';
 import type { Logger } from '../observe/logger.js';
 
@@ -66,6 +67,14 @@ export const coordinatorDefaults = {
   shutdownTimeout: 10_000,
 } as const satisfies TaskCoordinatorOptions;
 
+/** @internal The keys of {@link TaskCoordinatorOptions}. */
+export const coordinatorOptionKeys = optionKeys(coordinatorDefaults, [
+  'backend',
+  'logger',
+  'runtime',
+  'shutdownBackend',
+]) satisfies OptionKeys<keyof TaskCoordinatorOptions>;
+
 /** Options for {@link TaskCoordinator.define}. */
 export interface DefineOptions {
   /**
@@ -74,6 +83,9 @@ export interface DefineOptions {
    */
   timeout?: number;
 }
+
+/** @internal The keys of {@link DefineOptions}. */
+export const defineOptionKeys = optionKeys(['timeout']) satisfies OptionKeys<keyof DefineOptions>;
 
 /** Options for {@link TaskCoordinator.start}. */
 export interface StartOptions {
@@ -90,6 +102,11 @@ export interface StartOptions {
    */
   timeout?: number;
 }
+
+/** @internal The keys of {@link StartOptions}. */
+export const startOptionKeys = optionKeys(['id', 'timeout']) satisfies OptionKeys<
+  keyof StartOptions
+>;
 
 /** Options for {@link TaskCoordinator.subscribe}. */
 export interface SubscribeOptions {
@@ -108,6 +125,13 @@ export interface SubscribeOptions {
   maxQueuedEvents?: number;
 }
 
+/** @internal The keys of {@link SubscribeOptions}. */
+export const subscribeOptionKeys = optionKeys([
+  'lastEventId',
+  'signal',
+  'maxQueuedEvents',
+]) satisfies OptionKeys<keyof SubscribeOptions>;
+
 /** Options for {@link TaskCoordinator.list}. */
 export interface ListOptions {
   /** Only tasks with these statuses. @default every status */
@@ -119,6 +143,14 @@ export interface ListOptions {
   /** Continue after this task id (the last one of the previous page). @default from the newest */
   cursor?: string;
 }
+
+/** @internal The keys of {@link ListOptions}. */
+export const listOptionKeys = optionKeys([
+  'status',
+  'kind',
+  'limit',
+  'cursor',
+]) satisfies OptionKeys<keyof ListOptions>;
 
 /**
  * A task as the coordinator shows it. Plain JSON: the backend's {@link TaskInfo} in the
@@ -146,6 +178,11 @@ export interface CoordinatorShutdownOptions {
    */
   timeout?: number;
 }
+
+/** @internal The keys of {@link CoordinatorShutdownOptions}. */
+export const coordinatorShutdownOptionKeys = optionKeys(['timeout']) satisfies OptionKeys<
+  keyof CoordinatorShutdownOptions
+>;
 
 /** A task that was still running when a coordinator's shutdown gave up on it. */
 export interface UnfinishedTaskInfo {

@@ -11,24 +11,30 @@ import type { HandlerRegistration, TaskHandler, TaskSpec } from '../backend/task
 import type { TaskEvent, TaskState } from '../backend/task-events.js';
 import { CancelReason, type CancelReasonInput } from '../cancel/cancel-reason.js';
 import { CoordinatorShutDownError, InvalidArgumentError } from '../errors.js';
+import { checkOptionKeys } from '../internal/option-keys.js';
 import { getDefaultRuntime } from '../lifecycle/default-runtime.js';
 import type { ShutdownHookRegistration } from '../lifecycle/runtime-options.js';
 import { createConsoleLogger, type Logger } from '../observe/logger.js';
 import { isCancellation } from '../task/internal/outcome.js';
 import { validateFunction, validateTimeout } from '../task/internal/validate.js';
-import type {
-  CoordinatorBackend,
-  CoordinatorShutdownOptions,
-  CoordinatorShutdownReport,
-  CoordinatorStats,
-  CoordinatorTaskInfo,
-  DefineOptions,
-  ListOptions,
-  StartOptions,
-  SubscribeOptions,
-  TaskCoordinatorOptions,
-  TaskRunEnd,
-  TaskRunObserver,
+import {
+  type CoordinatorBackend,
+  type CoordinatorShutdownOptions,
+  type CoordinatorShutdownReport,
+  type CoordinatorStats,
+  type CoordinatorTaskInfo,
+  coordinatorShutdownOptionKeys,
+  type DefineOptions,
+  defineOptionKeys,
+  type ListOptions,
+  listOptionKeys,
+  type StartOptions,
+  type SubscribeOptions,
+  startOptionKeys,
+  subscribeOptionKeys,
+  type TaskCoordinatorOptions,
+  type TaskRunEnd,
+  type TaskRunObserver,
 } from './coordinator-options.js';
 import {
   coordinatorInfo,
@@ -180,7 +186,7 @@ export class TaskCoordinator implements SubscriberHost, AsyncDisposable {
     options: DefineOptions = {},
   ): HandlerRegistration {
     validateFunction('fn', fn);
-    validateOptionsObject('options', options);
+    validateOptionsObject('options', options, defineOptionKeys, 'TaskCoordinator.define');
     const { timeout } = options;
     if (timeout !== undefined) validateTimeout('options.timeout', timeout);
     if (this._state !== 'running') throw new CoordinatorShutDownError(this.name);
@@ -208,7 +214,7 @@ export class TaskCoordinator implements SubscriberHost, AsyncDisposable {
   async start<I = unknown>(kind: string, input?: I, options: StartOptions = {}): Promise<string> {
     if (this._state !== 'running') throw new CoordinatorShutDownError(this.name);
     if (typeof kind !== 'string') throw new InvalidArgumentError('kind', 'a string', kind);
-    validateOptionsObject('options', options);
+    validateOptionsObject('options', options, startOptionKeys, 'TaskCoordinator.start');
     const { id } = options;
     const timeout = options.timeout ?? this._kinds.get(kind)?.timeout;
     const spec: { -readonly [K in keyof TaskSpec]: TaskSpec[K] } = {
@@ -230,7 +236,7 @@ export class TaskCoordinator implements SubscriberHost, AsyncDisposable {
 
   /** Task records, newest first, filtered by `status` and `kind`, paged by `limit` and `cursor`. */
   async list(options: ListOptions = {}): Promise<CoordinatorTaskInfo[]> {
-    validateOptionsObject('options', options);
+    validateOptionsObject('options', options, listOptionKeys, 'TaskCoordinator.list');
     const { status, kind, limit, cursor } = options;
     const infos = await this.backend.listTasks({
       ...(status === undefined ? {} : { state: status }),
@@ -259,7 +265,7 @@ export class TaskCoordinator implements SubscriberHost, AsyncDisposable {
    */
   subscribe(id: string, options: SubscribeOptions = {}): AsyncIterableIterator<TaskEvent> {
     if (typeof id !== 'string') throw new InvalidArgumentError('id', 'a string', id);
-    validateOptionsObject('options', options);
+    validateOptionsObject('options', options, subscribeOptionKeys, 'TaskCoordinator.subscribe');
     const { lastEventId = 0, signal, maxQueuedEvents = this._maxQueuedEvents } = options;
     if (!Number.isInteger(lastEventId) || lastEventId < 0) {
       throw new InvalidArgumentError('options.lastEventId', 'an integer ≥ 0', lastEventId);
@@ -352,6 +358,7 @@ export class TaskCoordinator implements SubscriberHost, AsyncDisposable {
     }
     const { timeout = this._shutdownTimeout } = options;
     try {
+      checkOptionKeys(options, coordinatorShutdownOptionKeys, 'TaskCoordinator.shutdown');
       validateTimeout('options.timeout', timeout);
     } catch (error) {
       return Promise.reject(error);

@@ -7,6 +7,7 @@
 import { Registry } from 'prom-client';
 import type { TaskCoordinator } from '../coordinator/task-coordinator.js';
 import { InvalidArgumentError } from '../errors.js';
+import { checkOptionKeys, type OptionKeys, optionKeys } from '../internal/option-keys.js';
 import { MAX_TIMER_MS } from '../task/internal/validate.js';
 import { BackendCounts } from './internal/metrics-backend-counts.js';
 import { createNodeMetrics, type NamedMetric, type NodeMetrics } from './internal/metrics-node.js';
@@ -44,6 +45,10 @@ export const wardenMetricsDefaults = {
   collectDefaultMetrics: true,
   backendTimeout: 5_000,
 } as const satisfies WardenMetricsOptions;
+
+const metricsOptionKeys = optionKeys(wardenMetricsDefaults, ['registry']) satisfies OptionKeys<
+  keyof WardenMetricsOptions
+>;
 
 /**
  * A coordinator's metrics on a prom-client registry: runs counted as they start and end in this
@@ -176,6 +181,7 @@ function resolveMetricsOptions(options: WardenMetricsOptions): {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', 'an object', options);
   }
+  checkOptionKeys(options, metricsOptionKeys, 'createWardenMetrics');
   const {
     registry,
     collectDefaultMetrics = wardenMetricsDefaults.collectDefaultMetrics,

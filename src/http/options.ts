@@ -7,6 +7,7 @@
 
 import type { TaskCoordinator } from '../coordinator/task-coordinator.js';
 import { InvalidArgumentError } from '../errors.js';
+import { checkOptionKeys, type OptionKeys, optionKeys } from '../internal/option-keys.js';
 import { getDefaultRuntime } from '../lifecycle/default-runtime.js';
 import { Runtime } from '../lifecycle/runtime.js';
 import { createConsoleLogger, type Logger } from '../observe/logger.js';
@@ -113,6 +114,30 @@ export const httpDefaults = {
   closeTimeout: 10_000,
 } as const satisfies Omit<WardenServerOptions, 'coordinator'> & { closeTimeout: number };
 
+// Listed rather than taken from `httpDefaults`, which mixes the handler's, the server's and
+// `close()`'s defaults; `satisfies` keeps each list equal to its interface.
+const corsOptionKeys = optionKeys(['origin']) satisfies OptionKeys<keyof WardenCorsOptions>;
+
+const handlerOptionKeys = optionKeys([
+  'token',
+  'cors',
+  'maxBodyBytes',
+  'keepAliveInterval',
+  'retry',
+  'maxQueuedEvents',
+  'dashboard',
+  'metrics',
+  'runtime',
+  'logger',
+]) satisfies OptionKeys<keyof WardenHandlerOptions>;
+
+const serverOptionKeys = optionKeys([
+  ...handlerOptionKeys,
+  'coordinator',
+  'host',
+  'port',
+]) satisfies OptionKeys<keyof WardenServerOptions>;
+
 /** @internal The handler's options, checked, with defaults applied (metrics resolved later). */
 export interface ResolvedHandlerOptions {
   readonly token: string | undefined;
@@ -132,6 +157,7 @@ export function resolveHandlerOptions(options: WardenHandlerOptions): ResolvedHa
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', 'an object', options);
   }
+  checkOptionKeys(options, handlerOptionKeys, 'createWardenHandler');
   const {
     token,
     cors = httpDefaults.cors,
@@ -171,7 +197,7 @@ export function resolveHandlerOptions(options: WardenHandlerOptions): ResolvedHa
   }
   return {
     token,
-    corsOrigins: resolveCors(cors),
+    corsOrigins: resolveCors(cors, 'createWardenHandler'),
     maxBodyBytes,
     keepAliveInterval,
     retry,
@@ -195,6 +221,12 @@ export function resolveServerOptions(options: WardenServerOptions): ResolvedServ
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', 'an object', options);
   }
+  // Every key, the handler's too (it checks its own again, as given to `createWardenHandler`),
+  // so that a typo is reported as given to `startWardenServer`.
+  checkOptionKeys(options, serverOptionKeys, 'startWardenServer');
+  if (typeof options.cors === 'object') {
+    checkOptionKeys(options.cors, corsOptionKeys, 'startWardenServer', 'options.cors');
+  }
   const { coordinator, host = httpDefaults.host, port = httpDefaults.port } = options;
   if (typeof coordinator !== 'object' || coordinator === null || !('subscribe' in coordinator)) {
     throw new InvalidArgumentError('options.coordinator', 'a TaskCoordinator', coordinator);
@@ -206,8 +238,9 @@ export function resolveServerOptions(options: WardenServerOptions): ResolvedServ
   return { coordinator, host, port };
 }
 
-function resolveCors(cors: unknown): ReadonlySet<string> | undefined {
+function resolveCors(cors: unknown, context: string): ReadonlySet<string> | undefined {
   if (cors === false) return undefined;
+  checkOptionKeys(cors, corsOptionKeys, context, 'options.cors');
   const origin = (cors as WardenCorsOptions | null)?.origin;
   const list: readonly unknown[] = Array.isArray(origin) ? origin : [origin];
   if (

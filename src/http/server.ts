@@ -7,6 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, isIPv4, isIPv6 } from 'node:net';
 import { TokenRequiredError } from '../errors.js';
+import { checkOptionKeys, type OptionKeys, optionKeys } from '../internal/option-keys.js';
 import { getDefaultRuntime } from '../lifecycle/default-runtime.js';
 import type { ShutdownHookRegistration } from '../lifecycle/runtime-options.js';
 import { createConsoleLogger } from '../observe/logger.js';
@@ -23,6 +24,11 @@ export interface WardenServerCloseOptions {
    */
   timeout?: number;
 }
+
+// Its default is `httpDefaults.closeTimeout`.
+const closeOptionKeys = optionKeys(['timeout']) satisfies OptionKeys<
+  keyof WardenServerCloseOptions
+>;
 
 /** A running Warden server, from {@link startWardenServer}. */
 export interface WardenServer extends AsyncDisposable {
@@ -142,6 +148,7 @@ export async function startWardenServer(options: WardenServerOptions): Promise<W
     if (closing !== undefined) return closing;
     const { timeout = httpDefaults.closeTimeout } = closeOptions;
     try {
+      checkOptionKeys(closeOptions, closeOptionKeys, 'WardenServer.close');
       validateTimeout('options.timeout', timeout);
     } catch (error) {
       return Promise.reject(error);

@@ -7,6 +7,7 @@
 
 import type { CancelReason } from '../cancel/cancel-reason.js';
 import { InvalidArgumentError } from '../errors.js';
+import { checkOptionKeys, type OptionKeys, optionKeys } from '../internal/option-keys.js';
 import { createConsoleLogger, type Logger } from '../observe/logger.js';
 import { validateTimeout } from '../task/internal/validate.js';
 import type { FatalSource, ShutdownPhase } from './shutdown-report.js';
@@ -136,6 +137,29 @@ export const runtimeDefaults = {
   maxReportedTasks: 1000,
 } as const satisfies Partial<RuntimeOptions>;
 
+const runtimeOptionKeys = optionKeys(runtimeDefaults, [
+  'logger',
+  'exit',
+  'stderr',
+]) satisfies OptionKeys<keyof RuntimeOptions>;
+
+/** @internal The keys of {@link RuntimeShutdownOptions}. */
+export const shutdownOptionKeys = optionKeys(['reason', 'deadlineMs']) satisfies OptionKeys<
+  keyof RuntimeShutdownOptions
+>;
+
+/** @internal The keys of {@link ShutdownHookOptions}. */
+export const shutdownHookOptionKeys = optionKeys(['phase']) satisfies OptionKeys<
+  keyof ShutdownHookOptions
+>;
+
+/** @internal The keys of {@link FatalOptions}. */
+export const fatalOptionKeys = optionKeys(['source', 'name']) satisfies OptionKeys<
+  keyof FatalOptions
+>;
+
+const failFastOptionKeys = optionKeys(['name']) satisfies OptionKeys<keyof FailFastOptions>;
+
 /** @internal Options with every default applied. */
 export type ResolvedRuntimeOptions = Required<RuntimeOptions>;
 
@@ -144,6 +168,7 @@ export function resolveRuntimeOptions(options: RuntimeOptions): ResolvedRuntimeO
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', 'an object', options);
   }
+  checkOptionKeys(options, runtimeOptionKeys, 'Runtime');
   const {
     name = runtimeDefaults.name,
     deadlineMs = runtimeDefaults.deadlineMs,
@@ -192,11 +217,15 @@ function isLogger(value: unknown): value is Logger {
   return ['error', 'warn', 'info', 'debug'].every((level) => typeof logger[level] === 'function');
 }
 
-/** @internal Check the options of `failFast`/`failFastFn`; returns the name. */
-export function validateFailFastOptions(options: FailFastOptions): string {
+/**
+ * @internal Check the options of `failFast`/`failFastFn` (`context` names which); returns the
+ * name.
+ */
+export function validateFailFastOptions(options: FailFastOptions, context: string): string {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', 'an object with a name', options);
   }
+  checkOptionKeys(options, failFastOptionKeys, context);
   if (typeof options.name !== 'string' || options.name.length === 0) {
     throw new InvalidArgumentError('options.name', 'a non-empty string', options.name);
   }

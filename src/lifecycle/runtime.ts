@@ -13,6 +13,7 @@ import {
   ShutdownStartedError,
   toError,
 } from '../errors.js';
+import { checkOptionKeys } from '../internal/option-keys.js';
 import type { Logger } from '../observe/logger.js';
 import { validateTimeout } from '../task/internal/validate.js';
 import { Scope, type SpawnOptions, type TaskFn } from '../task/scope.js';
@@ -23,6 +24,7 @@ import { wrapFailFast } from './internal/wrap-fail-fast.js';
 import {
   type FailFastOptions,
   type FatalOptions,
+  fatalOptionKeys,
   type RuntimeHealth,
   type RuntimeOptions,
   type RuntimeShutdownOptions,
@@ -30,6 +32,8 @@ import {
   resolveRuntimeOptions,
   type ShutdownHookOptions,
   type ShutdownHookRegistration,
+  shutdownHookOptionKeys,
+  shutdownOptionKeys,
   validateFailFastOptions,
 } from './runtime-options.js';
 import { type HookEntry, runPhases, type ShutdownHook } from './shutdown-phases.js';
@@ -43,12 +47,7 @@ import {
   type ShutdownReport,
   type UnfinishedTask,
 } from './shutdown-report.js';
-import {
-  type SignalHandlerOptions,
-  signalExitCode,
-  signalHandlerDefaults,
-  validateSignals,
-} from './signals.js';
+import { resolveSignals, type SignalHandlerOptions, signalExitCode } from './signals.js';
 
 const PHASES: ReadonlySet<string> = new Set<ShutdownPhase>(['intake', 'drain', 'close']);
 type CrashEvent = 'uncaughtException' | 'unhandledRejection';
@@ -191,7 +190,7 @@ export class Runtime implements AsyncDisposable {
    */
   failFast<T>(fn: TaskFn<T>, options: FailFastOptions): Task<T> {
     if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'a function', fn);
-    const name = validateFailFastOptions(options);
+    const name = validateFailFastOptions(options, 'Runtime.failFast');
     // Run `fn` through an async function so even a synchronous throw settles after the task is
     // marked fail-fast below.
     const task = this.spawn(async (token) => fn(token), { name });
@@ -215,7 +214,7 @@ export class Runtime implements AsyncDisposable {
     options: FailFastOptions,
   ): (this: This, ...args: A) => Promise<Awaited<R>> {
     if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'a function', fn);
-    const name = validateFailFastOptions(options);
+    const name = validateFailFastOptions(options, 'Runtime.failFastFn');
     return wrapFailFast(fn, (error) => void this.fatal(error, { source: 'function', name }));
   }
 
@@ -242,6 +241,7 @@ export class Runtime implements AsyncDisposable {
       throw new InvalidArgumentError('name', 'a non-empty string', name);
     }
     if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'a function', fn);
+    checkOptionKeys(options, shutdownHookOptionKeys, 'Runtime.onShutdown');
     const phase = options.phase ?? 'close';
     if (!PHASES.has(phase)) {
       throw new InvalidArgumentError('options.phase', "'intake', 'drain' or 'close'", phase);
@@ -275,6 +275,7 @@ export class Runtime implements AsyncDisposable {
     if (typeof options !== 'object' || options === null) {
       throw new InvalidArgumentError('options', 'an object', options);
     }
+    checkOptionKeys(options, shutdownOptionKeys, 'Runtime.shutdown');
     const { reason = 'shutdown requested', deadlineMs = this.deadlineMs } = options;
     validateTimeout('options.deadlineMs', deadlineMs);
     if (typeof reason !== 'string' && !CancelReason.is(reason)) {
@@ -299,8 +300,7 @@ export class Runtime implements AsyncDisposable {
    * ```
    */
   installSignalHandlers(options: SignalHandlerOptions = {}): () => void {
-    const signals = options.signals ?? signalHandlerDefaults.signals;
-    validateSignals(signals);
+    const signals = resolveSignals(options, 'Runtime.installSignalHandlers');
     return this._signals.install(signals, (signal) => () => this._onSignal(signal));
   }
 
@@ -330,6 +330,8 @@ export class Runtime implements AsyncDisposable {
    * ```
    */
   install(options: SignalHandlerOptions = {}): () => void {
+    // Checked here too, so that a typo is reported as given to `install`.
+    resolveSignals(options, 'Runtime.install');
     const removeSignals = this.installSignalHandlers(options);
     const removeCrash = this.installCrashHandlers();
     return () => {
@@ -349,6 +351,7 @@ export class Runtime implements AsyncDisposable {
    * ```
    */
   fatal(error: unknown, options: FatalOptions = {}): Promise<ShutdownReport> {
+    checkOptionKeys(options, fatalOptionKeys, 'Runtime.fatal');
     const err = toError(error);
     const { source = 'manual', name } = options;
     const key = typeof error === 'object' && error !== null ? error : err;

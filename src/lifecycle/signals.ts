@@ -6,6 +6,7 @@
 
 import { constants } from 'node:os';
 import { InvalidArgumentError } from '../errors.js';
+import { checkOptionKeys, type OptionKeys, optionKeys } from '../internal/option-keys.js';
 
 /** Options for {@link Runtime.installSignalHandlers}. */
 export interface SignalHandlerOptions {
@@ -28,6 +29,10 @@ export const signalHandlerDefaults = {
   signals: ['SIGTERM', 'SIGINT'],
 } as const satisfies Required<SignalHandlerOptions>;
 
+const signalHandlerOptionKeys = optionKeys(signalHandlerDefaults) satisfies OptionKeys<
+  keyof SignalHandlerOptions
+>;
+
 // Signals a process cannot catch, or that Node reserves for itself.
 const UNCATCHABLE: ReadonlySet<string> = new Set(['SIGKILL', 'SIGSTOP', 'SIGUSR1']);
 
@@ -48,8 +53,22 @@ export function signalExitCode(signal: NodeJS.Signals): number {
   return 128 + number;
 }
 
-/** @internal Check a list of signals given to `installSignalHandlers`. */
-export function validateSignals(signals: unknown): asserts signals is readonly NodeJS.Signals[] {
+/**
+ * @internal Check the options of `installSignalHandlers` (or `install`, named by `context`);
+ * returns the signals to handle.
+ */
+export function resolveSignals(
+  options: SignalHandlerOptions,
+  context: string,
+): readonly NodeJS.Signals[] {
+  checkOptionKeys(options, signalHandlerOptionKeys, context);
+  const signals = options.signals ?? signalHandlerDefaults.signals;
+  validateSignals(signals);
+  return signals;
+}
+
+/** Check a list of signals given to `installSignalHandlers`. */
+function validateSignals(signals: unknown): asserts signals is readonly NodeJS.Signals[] {
   if (!Array.isArray(signals) || signals.length === 0) {
     throw new InvalidArgumentError('options.signals', 'a non-empty array of signal names', signals);
   }

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { checkOptionKeys, type OptionKeys, optionKeys } from '../internal/option-keys.js';
+
 /** One log method: `(fields, message)` or `(message)`, as pino's. */
 export interface LogFn {
   (fields: Record<string, unknown>, message?: string): void;
@@ -52,6 +54,10 @@ export interface ConsoleLoggerOptions {
   bindings?: Record<string, unknown>;
 }
 
+const consoleLoggerOptionKeys = optionKeys(['level', 'stream', 'bindings']) satisfies OptionKeys<
+  keyof ConsoleLoggerOptions
+>;
+
 /**
  * The default logger: one JSON object per line (pino's format: `level`, `time`, `msg`, fields)
  * on stderr, so `pino-pretty` and log shippers read it as they read pino.
@@ -63,6 +69,7 @@ export interface ConsoleLoggerOptions {
  * ```
  */
 export function createConsoleLogger(options: ConsoleLoggerOptions = {}): Logger {
+  checkOptionKeys(options, consoleLoggerOptionKeys, 'createConsoleLogger');
   const levelName = options.level ?? envLevel() ?? 'info';
   const threshold = levelName === 'silent' ? Number.POSITIVE_INFINITY : LEVELS[levelName];
   const stream = options.stream ?? process.stderr;

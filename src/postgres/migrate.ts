@@ -8,10 +8,11 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { DatabaseUnavailableError, InvalidArgumentError, MigrationFailedError } from '../errors.js';
+import { checkOptionKeys, type OptionKeys, optionKeys } from '../internal/option-keys.js';
 import { createConsoleLogger } from '../observe/logger.js';
 import { isConnectionError, type SqlDriver } from './driver.js';
 import { openDriver } from './internal/open-driver.js';
-import { type ConnectionOptions, validateConnection } from './options.js';
+import { type ConnectionOptions, connectionOptionKeys, validateConnection } from './options.js';
 import { SCHEMA_PATTERN, type SchemaNames, schemaNames } from './sql/statement.js';
 
 /** One migration file. */
@@ -180,6 +181,10 @@ export type MigrateOptions = ConnectionOptions & {
   schema?: string;
 };
 
+const migrateOptionKeys = optionKeys([...connectionOptionKeys, 'schema']) satisfies OptionKeys<
+  keyof MigrateOptions
+>;
+
 /**
  * What {@link migrate} did.
  *
@@ -215,11 +220,12 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', 'an object', options);
   }
+  checkOptionKeys(options, migrateOptionKeys, 'migrate');
   const schema = options.schema ?? 'warden';
   if (typeof schema !== 'string' || !SCHEMA_PATTERN.test(schema)) {
     throw new InvalidArgumentError('options.schema', `a name matching ${SCHEMA_PATTERN}`, schema);
   }
-  validateConnection(options);
+  validateConnection(options, 'migrate');
   const logger = options.logger ?? createConsoleLogger();
   const driver = await openDriver(options, logger, 'migrate');
   try {

@@ -12,8 +12,10 @@ import type { FailedTaskInfo } from '../backend/task-backend.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../backend/validate-payload.js';
 import { CancelToken } from '../cancel/cancel-token.js';
 import { InvalidArgumentError } from '../errors.js';
+import { checkOptionKeys, type OptionKeys, optionKeys } from '../internal/option-keys.js';
 import { Runtime } from '../lifecycle/runtime.js';
 import type { Logger } from '../observe/logger.js';
+import { isPglite } from './internal/pglite-driver.js';
 import { SCHEMA_PATTERN } from './sql/statement.js';
 
 /**
@@ -265,6 +267,39 @@ export const postgresBackendDefaults = {
   shutdownGrace: 1_000,
 } as const satisfies PostgresBackendOptions;
 
+/** @internal The keys of {@link ConnectionOptions}. */
+export const connectionOptionKeys = optionKeys([
+  'connectionString',
+  'pglite',
+  'poolSize',
+  'poolConfig',
+  'logger',
+]) satisfies OptionKeys<keyof ConnectionOptions>;
+
+// `pglite` when it is `{ dataDir }` rather than a PGlite instance.
+const pgliteOptionKeys = optionKeys(['dataDir']) satisfies OptionKeys<
+  keyof Exclude<ConnectionOptions['pglite'], PGliteInterface | undefined>
+>;
+
+const postgresOptionKeys = optionKeys(postgresBackendDefaults, [
+  ...connectionOptionKeys,
+  'workerId',
+  'onError',
+  'token',
+  'runtime',
+]) satisfies OptionKeys<keyof PostgresBackendOptions>;
+
+const backoffOptionKeys = optionKeys(postgresBackendDefaults.backoff) satisfies OptionKeys<
+  keyof RetryBackoff
+>;
+
+const typeOptionKeys = optionKeys([
+  'maxAttempts',
+  'backoff',
+  'concurrency',
+  'timeout',
+]) satisfies OptionKeys<keyof TaskTypeOptions>;
+
 /** A backoff with every field filled in. */
 export type ResolvedBackoff = Required<RetryBackoff>;
 
@@ -276,8 +311,11 @@ export interface ResolvedTypeOptions {
   readonly timeout: number | undefined;
 }
 
-/** Throw unless exactly one of `connectionString` and `pglite` is given, well formed. */
-export function validateConnection(options: ConnectionOptions): void {
+/**
+ * Throw unless exactly one of `connectionString` and `pglite` is given, well formed; `context`
+ * (`'PostgresBackend'`, `'migrate'`) names the call in errors.
+ */
+export function validateConnection(options: ConnectionOptions, context: string): void {
   const { connectionString, pglite, poolSize } = options;
   if ((connectionString === undefined) === (pglite === undefined)) {
     throw new InvalidArgumentError(
@@ -291,6 +329,10 @@ export function validateConnection(options: ConnectionOptions): void {
   }
   if (pglite !== undefined && (typeof pglite !== 'object' || pglite === null)) {
     throw new InvalidArgumentError('options.pglite', 'a PGlite instance or { dataDir }', pglite);
+  }
+  // A PGlite instance is not options: only `{ dataDir }` has its keys checked.
+  if (pglite !== undefined && !isPglite(pglite)) {
+    checkOptionKeys(pglite, pgliteOptionKeys, context, 'options.pglite');
   }
   if (poolSize !== undefined) integer('options.poolSize', poolSize, 1);
 }
@@ -320,6 +362,7 @@ export function resolveBackoff(
   if (typeof backoff !== 'object' || backoff === null) {
     throw new InvalidArgumentError(argument, 'an object', backoff);
   }
+  checkOptionKeys(backoff, backoffOptionKeys, 'PostgresBackend', argument);
   const resolved = { ...base, ...backoff };
   duration(`${argument}.initialDelay`, resolved.initialDelay, 0);
   duration(`${argument}.maxDelay`, resolved.maxDelay, 0);
@@ -360,7 +403,8 @@ export function resolvePostgresOptions(options: PostgresBackendOptions): Resolve
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', 'an object', options);
   }
-  validateConnection(options);
+  checkOptionKeys(options, postgresOptionKeys, 'PostgresBackend');
+  validateConnection(options, 'PostgresBackend');
   const d = postgresBackendDefaults;
   const name = options.name ?? d.name;
   if (typeof name !== 'string' || name.length === 0) {
@@ -391,6 +435,7 @@ export function resolvePostgresOptions(options: PostgresBackendOptions): Resolve
     if (typeof typeOptions !== 'object' || typeOptions === null) {
       throw new InvalidArgumentError(at, 'an object', typeOptions);
     }
+    checkOptionKeys(typeOptions, typeOptionKeys, 'PostgresBackend', at);
     types.set(type, {
       maxAttempts:
         typeOptions.maxAttempts === undefined

@@ -15,8 +15,7 @@ import {
   type ShutdownStages,
   type StagedShutdownSource,
 } from '../backend/internal/staged-shutdown.js';
-import { newTaskId } from '../backend/internal/task-id.js';
-import { validateReason, validateTaskId } from '../backend/internal/validate-task.js';
+import { validateReason } from '../backend/internal/validate-task.js';
 import type {
   BackendShutdownOptions,
   BackendShutdownReport,
@@ -48,11 +47,10 @@ import { isConnectionError } from './driver.js';
 import { type Connection, connect } from './internal/connection.js';
 import { close, drain } from './internal/drain.js';
 import { jobRow } from './internal/job-spec.js';
-import { listOptions, shutdownOptions } from './internal/read-options.js';
+import { listOptions, retryOptions, shutdownOptions } from './internal/read-options.js';
 import { serializeReason, type TaskRow, toTaskInfo } from './internal/task-row.js';
 import type { WorkerCounters } from './internal/worker.js';
 import {
-  integer,
   type PostgresBackendOptions,
   type ResolvedPostgresOptions,
   resolvePostgresOptions,
@@ -261,12 +259,7 @@ export class PostgresBackend implements TaskBackend, TaskEventSource, StagedShut
     options: RetryTaskOptions = {},
   ): Promise<PostgresSubmitResult | undefined> {
     if (typeof id !== 'string') throw new InvalidArgumentError('id', 'a string', id);
-    const newId = options.id ?? newTaskId();
-    validateTaskId(newId);
-    const attempts =
-      options.maxAttempts === undefined
-        ? null
-        : integer('options.maxAttempts', options.maxAttempts, 1, 1_000_000);
+    const { id: newId, maxAttempts: attempts } = retryOptions(options);
     const connection = await this._connected();
     const rows = await this._query<{ id: string }>(connection, 'retry the task', () =>
       connection.driver.query(retryJob(this._schema), [id, newId, attempts, this._schema.channel]),

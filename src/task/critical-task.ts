@@ -8,6 +8,7 @@
 import { CancelReason, type CancelReasonInput } from '../cancel/cancel-reason.js';
 import { CancelToken } from '../cancel/cancel-token.js';
 import { CriticalTaskError, HandleLeakedError, InvalidArgumentError, toError } from '../errors.js';
+import { checkOptionKeys, type OptionKeys, optionKeys } from '../internal/option-keys.js';
 import { createConsoleLogger, type Logger } from '../observe/logger.js';
 import { isCancellation } from './internal/outcome.js';
 import { validateFunction } from './internal/validate.js';
@@ -20,6 +21,10 @@ export interface CriticalTaskOptions {
    */
   logger?: Logger;
 }
+
+const criticalTaskOptionKeys = optionKeys(['logger']) satisfies OptionKeys<
+  keyof CriticalTaskOptions
+>;
 
 interface CriticalState<T> {
   readonly description: string;
@@ -134,6 +139,7 @@ export function spawnCritical<T = void>(
   if (typeof description !== 'string' || description.length === 0) {
     throw new InvalidArgumentError('description', 'a non-empty string', description);
   }
+  checkOptionKeys(options, criticalTaskOptionKeys, 'spawnCritical');
   const token = parentToken.child();
   const { logger } = options;
 

@@ -7,6 +7,7 @@
 import { CancelReason, type CancelReasonInput } from '../cancel/cancel-reason.js';
 import { CancelToken } from '../cancel/cancel-token.js';
 import { InvalidArgumentError, ScopeClosedError } from '../errors.js';
+import { checkOptionKeys, type OptionKeys, optionKeys } from '../internal/option-keys.js';
 import { createConsoleLogger, type Logger } from '../observe/logger.js';
 import { TaskSet } from './internal/task-set.js';
 import { validateTimeout } from './internal/validate.js';
@@ -88,6 +89,16 @@ const defaults = {
   policy: 'cancel-siblings',
 } as const satisfies Partial<ScopeOptions>;
 
+const scopeOptionKeys = optionKeys(defaults, [
+  'token',
+  'onError',
+  'onTaskEnd',
+  'logger',
+  'recordSpawnSites',
+]) satisfies OptionKeys<keyof ScopeOptions>;
+
+const spawnOptionKeys = optionKeys(['name', 'timeout']) satisfies OptionKeys<keyof SpawnOptions>;
+
 /**
  * A task group (Trio's nursery, Python's `asyncio.TaskGroup`): every task spawned here is a
  * child of the scope's token and the scope waits for all of them.
@@ -138,6 +149,7 @@ export class Scope implements TaskOwner, AsyncDisposable {
     if (typeof options !== 'object' || options === null) {
       throw new InvalidArgumentError('options', 'an object', options);
     }
+    checkOptionKeys(options, scopeOptionKeys, 'Scope');
     const { token, policy = defaults.policy, onError, onTaskEnd } = options;
     if (token !== undefined && !(token instanceof CancelToken)) {
       throw new InvalidArgumentError('options.token', 'a CancelToken', token);
@@ -190,6 +202,7 @@ export class Scope implements TaskOwner, AsyncDisposable {
     if (typeof options === 'string') {
       name = options;
     } else if (options !== undefined) {
+      checkOptionKeys(options, spawnOptionKeys, 'Scope.spawn');
       name = options.name;
       timeout = options.timeout;
       if (timeout !== undefined) validateTimeout('options.timeout', timeout);

@@ -7,12 +7,14 @@
 import { CancelReason, type CancelReasonInput } from '../cancel/cancel-reason.js';
 import type { CancelToken } from '../cancel/cancel-token.js';
 import { InvalidArgumentError, SupervisorStoppedError } from '../errors.js';
+import { type OptionKeys, optionKeys } from '../internal/option-keys.js';
 import { createConsoleLogger, type Logger } from '../observe/logger.js';
 import { SupervisorCore } from './internal/supervisor-core.js';
 import {
   resolveChildSpec,
   resolveSupervisorOptions,
   type SupervisorDefaults,
+  type SupervisorOptionKeys,
 } from './internal/supervisor-options.js';
 
 /**
@@ -178,6 +180,25 @@ export const supervisorDefaults = {
   shutdownMs: 5_000,
 } as const satisfies SupervisorDefaults;
 
+// The keys of every options object a supervisor takes; the nested ones follow their defaults.
+const supervisorOptionKeys = {
+  options: optionKeys([
+    'name',
+    'strategy',
+    'intensity',
+    'backoff',
+    'token',
+    'logger',
+  ]) satisfies OptionKeys<keyof SupervisorOptions>,
+  intensity: optionKeys(supervisorDefaults.intensity) satisfies OptionKeys<
+    keyof RestartIntensityOptions
+  >,
+  backoff: optionKeys(supervisorDefaults.backoff, ['resetAfterMs']) satisfies OptionKeys<
+    keyof BackoffOptions
+  >,
+  child: optionKeys(['id', 'start', 'restart', 'shutdownMs']) satisfies OptionKeys<keyof ChildSpec>,
+} as const satisfies SupervisorOptionKeys;
+
 /**
  * A supervisor (Erlang/OTP's `supervisor`): starts children, restarts them when they end
  * according to a {@link RestartStrategy} and each child's {@link RestartType}, waits with an
@@ -229,7 +250,7 @@ export class Supervisor implements AsyncDisposable {
   readonly #core: SupervisorCore;
 
   constructor(options: SupervisorOptions = {}) {
-    const resolved = resolveSupervisorOptions(options, supervisorDefaults);
+    const resolved = resolveSupervisorOptions(options, supervisorDefaults, supervisorOptionKeys);
     this.name = resolved.name;
     this.strategy = resolved.strategy;
     this.#core = new SupervisorCore(resolved, resolved.logger ?? createConsoleLogger());
@@ -251,7 +272,10 @@ export class Supervisor implements AsyncDisposable {
     }
     const ids = new Set<string>();
     const specs = children.map((spec, index) => {
-      const resolved = resolveChildSpec(spec, `children[${index}]`, supervisorDefaults);
+      const resolved = resolveChildSpec(spec, `children[${index}]`, supervisorDefaults, {
+        keys: supervisorOptionKeys.child,
+        context: 'Supervisor.start',
+      });
       if (ids.has(resolved.id) || this.#core.has(resolved.id)) {
         throw new InvalidArgumentError(`children[${index}].id`, 'a unique id', resolved.id);
       }
@@ -265,7 +289,10 @@ export class Supervisor implements AsyncDisposable {
 
   /** Start one more child, after those already running. Throws as {@link Supervisor.start}. */
   startChild(spec: ChildSpec): void {
-    const resolved = resolveChildSpec(spec, 'spec', supervisorDefaults);
+    const resolved = resolveChildSpec(spec, 'spec', supervisorDefaults, {
+      keys: supervisorOptionKeys.child,
+      context: 'Supervisor.startChild',
+    });
     if (this.#core.has(resolved.id)) {
       throw new InvalidArgumentError('spec.id', 'a unique id', resolved.id);
     }

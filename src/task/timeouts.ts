@@ -8,6 +8,7 @@ import { CancelReason } from '../cancel/cancel-reason.js';
 import { CancelToken } from '../cancel/cancel-token.js';
 import { cancelledErrorFor } from '../cancel/cancelled-error-for.js';
 import { InvalidArgumentError, TimeoutError } from '../errors.js';
+import { checkOptionKeys, type OptionKeys, optionKeys } from '../internal/option-keys.js';
 import { rejectionOutcome } from './internal/outcome.js';
 import { validateFunction, validateTimeout, validateToken } from './internal/validate.js';
 
@@ -19,6 +20,8 @@ export interface WithTimeoutOptions {
    */
   token?: CancelToken;
 }
+
+const withTimeoutOptionKeys = optionKeys(['token']) satisfies OptionKeys<keyof WithTimeoutOptions>;
 
 /**
  * Run `fn(token)` with a time limit. When `ms` passes first, `token` is cancelled with a
@@ -47,6 +50,7 @@ export function withTimeout<T>(
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', 'an object', options);
   }
+  checkOptionKeys(options, withTimeoutOptionKeys, 'withTimeout');
   validateToken('options.token', options.token);
   const token = options.token === undefined ? new CancelToken() : options.token.child();
   return runWithTimeout(ms, fn, token);
@@ -120,6 +124,8 @@ export interface ShieldOptions {
   timeout?: number;
 }
 
+const shieldOptionKeys = optionKeys(['timeout']) satisfies OptionKeys<keyof ShieldOptions>;
+
 /**
  * Run cleanup that outer cancellation cannot interrupt: `fn` gets a fresh root token that no
  * parent can cancel (only the optional `timeout` can). Use it in a `finally` block of a task
@@ -140,6 +146,7 @@ export function shield<T>(
   options: ShieldOptions = {},
 ): Promise<T> {
   validateFunction('fn', fn);
+  checkOptionKeys(options, shieldOptionKeys, 'shield');
   if (options.timeout !== undefined) {
     validateTimeout('options.timeout', options.timeout);
     return withTimeout(options.timeout, fn);

@@ -5,19 +5,29 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   BackendNotStartedError,
+  type BackendOptions,
   BackendShutDownError,
   CancelledError,
   CancelReason,
+  CancelToken,
   DuplicateTaskIdError,
   InlineBackend,
   InProcessBackend,
   InvalidArgumentError,
   InvalidPayloadError,
   PayloadTooLargeError,
+  Runtime,
   type TaskBackend,
   UnknownTaskTypeError,
 } from '../../src/index.js';
-import { captureLogger, deferred, rejectionOf, silentLogger, within } from '../helpers.js';
+import {
+  captureLogger,
+  deferred,
+  rejectionOf,
+  silentLogger,
+  unknownOption,
+  within,
+} from '../helpers.js';
 
 interface Made {
   backend: InlineBackend | InProcessBackend;
@@ -454,6 +464,121 @@ for (const [kind, make] of Object.entries(kinds)) {
           JSON.stringify(options),
         );
       }
+    });
+
+    const className = kind === 'inline' ? 'InlineBackend' : 'InProcessBackend';
+
+    test('an unknown option key of the constructor throws, naming the likely key', () => {
+      const Backend = kind === 'inline' ? InlineBackend : InProcessBackend;
+      const common = 'logger, maxEventsPerTask, maxFinishedTasks, maxPayloadBytes';
+      const rest = 'name, onError, runtime, shutdownGrace, shutdownTimeout, token';
+      const validKeys =
+        kind === 'inline' ? `${common}, ${rest}` : `concurrency, ${common}, maxQueued, ${rest}`;
+      assert.throws(
+        () => new Backend({ logger: silentLogger, shutdownTimout: 5 } as never),
+        unknownOption(
+          `${className} options: unknown option 'shutdownTimout' (did you mean 'shutdownTimeout'?)`,
+        ),
+      );
+      assert.throws(
+        () => new Backend({ logger: silentLogger, shutdownMs: 5 } as never),
+        unknownOption(
+          `${className} options: unknown option 'shutdownMs'; valid options: ${validKeys}`,
+        ),
+      );
+    });
+
+    test('every common option at once is accepted', async () => {
+      const Backend = kind === 'inline' ? InlineBackend : InProcessBackend;
+      const options: Required<BackendOptions> = {
+        name: 'all',
+        logger: silentLogger,
+        onError: () => {},
+        maxPayloadBytes: 1_000,
+        shutdownTimeout: 1_000,
+        shutdownGrace: 100,
+        token: new CancelToken(),
+        runtime: new Runtime({ logger: silentLogger }),
+        maxEventsPerTask: 10,
+        maxFinishedTasks: 10,
+      };
+      const backend = new Backend(options);
+      assert.equal(backend.name, 'all');
+      await backend.shutdown();
+    });
+
+    test('an unknown key of a task, listTasks, events or shutdown is refused', async () => {
+      const { backend } = make();
+      backend.register('t', () => 'done');
+      await backend.start();
+      assert.ok(
+        unknownOption(`${className}.submit task: unknown option 'runat' (did you mean 'runAt'?)`)(
+          await rejectionOf(backend.submit({ type: 't', payload: null, runat: 1 } as never)),
+        ),
+      );
+      assert.ok(
+        unknownOption(
+          `${className}.submit task: unknown option 'when'; valid options: id, jobKey, jobKeyMode, maxAttempts, payload, priority, runAt, timeout, type`,
+        )(await rejectionOf(backend.submit({ type: 't', payload: null, when: 1 } as never))),
+      );
+      assert.ok(
+        unknownOption(
+          `${className}.submit task: unknown option 'paylaod' (did you mean 'payload'?)`,
+        )(await rejectionOf(backend.submit({ type: 't', paylaod: null } as never))),
+      );
+      assert.equal(backend.stats().submitted, 0, 'nothing was accepted');
+      // The durable backend's options are accepted, so that the same submit works everywhere.
+      const portable = { runAt: Date.now(), priority: 1, maxAttempts: 2, jobKey: 'k' };
+      await backend.submit({ type: 't', payload: null, ...portable } as never);
+      assert.equal(backend.stats().submitted, 1);
+      assert.ok(
+        unknownOption(
+          `${className}.listTasks options: unknown option 'states' (did you mean 'state'?)`,
+        )(await rejectionOf(backend.listTasks({ states: ['failed'] } as never))),
+      );
+      assert.throws(
+        () => backend.events('x', { lastEventId: 3 } as never),
+        unknownOption(
+          `${className}.events options: unknown option 'lastEventId'; valid options: after, signal`,
+        ),
+      );
+      assert.ok(
+        unknownOption(
+          `${className}.shutdown options: unknown option 'grace_ms' (did you mean 'grace'?)`,
+        )(await rejectionOf(backend.shutdown({ grace_ms: 5 } as never))),
+      );
+      assert.equal(backend.state, 'started', 'a refused shutdown call does not start one');
+      await backend.shutdown();
+    });
+
+    test('a task, listTasks, events and shutdown take every key of theirs', async () => {
+      const { backend } = make();
+      backend.register('t', () => 'done');
+      await backend.start();
+      const { id } = await backend.submit({
+        type: 't',
+        payload: null,
+        id: 'full-1',
+        timeout: 1_000,
+      });
+      await within(backend.onIdle());
+      const listed = await backend.listTasks({
+        state: 'succeeded',
+        type: 't',
+        limit: 5,
+        cursor: 'none',
+      });
+      assert.deepEqual(listed, [], 'an unknown cursor ends the listing');
+      const types: string[] = [];
+      for await (const event of backend.events(id, {
+        after: 0,
+        signal: new AbortController().signal,
+      })) {
+        types.push(event.type);
+      }
+      assert.deepEqual(types, ['started', 'completed']);
+      const report = await backend.shutdown({ timeout: 1_000, grace: 100, dropQueued: true });
+      assert.equal(report.timedOut, false);
     });
   });
 }

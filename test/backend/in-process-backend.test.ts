@@ -11,7 +11,15 @@ import {
   InvalidArgumentError,
   QueueFullError,
 } from '../../src/index.js';
-import { captureLogger, deferred, rejectionOf, silentLogger, waitFor, within } from '../helpers.js';
+import {
+  captureLogger,
+  deferred,
+  rejectionOf,
+  silentLogger,
+  unknownOption,
+  waitFor,
+  within,
+} from '../helpers.js';
 
 function make(options: InProcessBackendOptions = {}): InProcessBackend {
   return new InProcessBackend({ logger: silentLogger, ...options });
@@ -371,5 +379,22 @@ describe('InProcessBackend', () => {
     assert.equal(make({ concurrency: Number.POSITIVE_INFINITY }).concurrency, Infinity);
     assert.equal(make().concurrency, 100);
     assert.equal(make().maxQueued, Infinity);
+  });
+
+  test('an unknown option key throws; its own options are accepted beside the common ones', () => {
+    assert.throws(
+      () => make({ concurency: 5 } as never),
+      unknownOption(
+        "InProcessBackend options: unknown option 'concurency' (did you mean 'concurrency'?)",
+      ),
+    );
+    assert.throws(
+      () => make({ maxQueue: 5 } as never),
+      unknownOption(
+        "InProcessBackend options: unknown option 'maxQueue' (did you mean 'maxQueued'?)",
+      ),
+    );
+    const backend = make({ concurrency: 2, maxQueued: 3, name: 'own', runtime: false });
+    assert.deepEqual([backend.concurrency, backend.maxQueued, backend.name], [2, 3, 'own']);
   });
 });

@@ -10,6 +10,7 @@ import {
   PayloadTooLargeError,
   validatePayload,
 } from '../../src/index.js';
+import { unknownOption } from '../helpers.js';
 
 function problemAt(payload: unknown): { path: string; problem: string } {
   try {
@@ -164,5 +165,13 @@ describe('validatePayload', () => {
   test('bad options throw InvalidArgumentError', () => {
     assert.throws(() => validatePayload(1, { maxBytes: 0 }), InvalidArgumentError);
     assert.throws(() => validatePayload(1, { maxBytes: '5' as never }), InvalidArgumentError);
+  });
+
+  test('an unknown option key throws; every option at once is accepted', () => {
+    assert.throws(
+      () => validatePayload(1, { maxBytes: 10, maxDepth: 3 } as never),
+      unknownOption("validatePayload options: unknown option 'maxDepth'; valid options: maxBytes"),
+    );
+    validatePayload({ a: 1 }, { maxBytes: 10 });
   });
 });

@@ -18,6 +18,7 @@ import {
   gcUntil,
   rejectionOf,
   silentLogger,
+  unknownOption,
   waitFor,
   within,
 } from '../helpers.js';
@@ -98,6 +99,81 @@ describe('TaskCoordinator', () => {
       );
     }
     assert.throws(() => new TaskCoordinator(null as never), InvalidArgumentError);
+  });
+
+  test('an unknown option key is refused by the constructor and by every method', async () => {
+    assert.throws(
+      () => new TaskCoordinator({ runtime: false, maxQueued: 5 } as never),
+      unknownOption(
+        "TaskCoordinator options: unknown option 'maxQueued' (did you mean 'maxQueuedEvents'?)",
+      ),
+    );
+    const coordinator = new TaskCoordinator({ logger: silentLogger, runtime: false });
+    assert.throws(
+      () => coordinator.define('k', () => 1, { timeoutMs: 5 } as never),
+      unknownOption(
+        "TaskCoordinator.define options: unknown option 'timeoutMs' (did you mean 'timeout'?)",
+      ),
+    );
+    coordinator.define('k', () => 1);
+    assert.ok(
+      unknownOption("TaskCoordinator.start options: unknown option 'ID' (did you mean 'id'?)")(
+        await rejectionOf(coordinator.start('k', null, { ID: 'x' } as never)),
+      ),
+    );
+    assert.ok(
+      unknownOption(
+        "TaskCoordinator.list options: unknown option 'state' (did you mean 'status'?)",
+      )(await rejectionOf(coordinator.list({ state: 'failed' } as never))),
+    );
+    assert.throws(
+      () => coordinator.subscribe('x', { after: 3 } as never),
+      unknownOption(
+        "TaskCoordinator.subscribe options: unknown option 'after'; valid options: lastEventId, maxQueuedEvents, signal",
+      ),
+    );
+    assert.ok(
+      unknownOption(
+        "TaskCoordinator.shutdown options: unknown option 'grace'; valid options: timeout",
+      )(await rejectionOf(coordinator.shutdown({ grace: 5 } as never))),
+    );
+    assert.equal(coordinator.state, 'running', 'a refused shutdown call does not start one');
+    assert.deepEqual(await coordinator.list(), [], 'no task was started');
+    await coordinator.shutdown();
+  });
+
+  test('every option at once is accepted, by the constructor and by every method', async () => {
+    const backend = new InProcessBackend({ logger: silentLogger, runtime: false });
+    const runtime = new Runtime({ logger: silentLogger });
+    const coordinator = new TaskCoordinator({
+      backend,
+      name: 'all',
+      logger: silentLogger,
+      runtime,
+      maxQueuedEvents: 10,
+      shutdownTimeout: 1_000,
+      shutdownBackend: true,
+    });
+    coordinator.define('k', () => 'done', { timeout: 1_000 });
+    const id = await coordinator.start('k', null, { id: 'every-option', timeout: 500 });
+    const events = await collect(
+      coordinator.subscribe(id, {
+        lastEventId: 0,
+        signal: new AbortController().signal,
+        maxQueuedEvents: 5,
+      }),
+    );
+    assert.deepEqual(types(events), ['started', 'completed']);
+    const listed = await coordinator.list({
+      status: 'succeeded',
+      kind: 'k',
+      limit: 5,
+      cursor: 'x',
+    });
+    assert.deepEqual(listed, [], 'nothing is older than an unknown cursor');
+    const report = await coordinator.shutdown({ timeout: 1_000 });
+    assert.equal(report.timedOut, false);
+    await runtime.shutdown();
   });
 
   test('bad shutdown options reject without starting a shutdown', async () => {

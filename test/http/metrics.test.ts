@@ -18,7 +18,7 @@ import {
 } from '../../src/http/metrics.js';
 import { InvalidArgumentError, TaskCoordinator, type TaskEvent } from '../../src/index.js';
 import { PostgresBackend } from '../../src/postgres/index.js';
-import { deferred, gc, silentLogger, waitFor, within } from '../helpers.js';
+import { deferred, gc, silentLogger, unknownOption, waitFor, within } from '../helpers.js';
 
 // ---------------------------------------------------------------------------------------------
 // Reading the exposition text back
@@ -369,6 +369,22 @@ test('bad arguments are refused at the call', (t) => {
       argument,
     );
   }
+});
+
+test('an unknown option key is refused; every option at once is accepted', (t) => {
+  const coordinator = newCoordinator(t);
+  assert.throws(
+    () => createWardenMetrics(coordinator, { collectDefaults: false } as never),
+    unknownOption(
+      "createWardenMetrics options: unknown option 'collectDefaults' (did you mean 'collectDefaultMetrics'?)",
+    ),
+  );
+  const metrics = metricsOf(t, coordinator, {
+    registry: new Registry(),
+    collectDefaultMetrics: false,
+    backendTimeout: 1_000,
+  });
+  assert.equal(typeof metrics.render, 'function');
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -4,14 +4,19 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createWardenHandler, httpDefaults, startWardenServer } from '../../src/http/index.js';
+import {
+  createWardenHandler,
+  createWardenMetrics,
+  httpDefaults,
+  startWardenServer,
+} from '../../src/http/index.js';
 import {
   InvalidArgumentError,
   Runtime,
   ShutdownStartedError,
   type TaskCoordinator,
 } from '../../src/index.js';
-import { rejectionOf, silentLogger } from '../helpers.js';
+import { rejectionOf, silentLogger, unknownOption } from '../helpers.js';
 import { errorOf, testCoordinator, testServer } from './helpers.js';
 
 describe('options', () => {
@@ -70,6 +75,78 @@ describe('options', () => {
       code?: string;
     };
     assert.equal(error.code, 'EADDRINUSE');
+  });
+
+  test('an unknown option key is refused, nested cors options too', async (t) => {
+    const { coordinator } = testCoordinator(t);
+    const base = { runtime: false as const, logger: silentLogger, metrics: false as const };
+    assert.throws(
+      () => createWardenHandler(coordinator, { ...base, keepAlive: 5 } as never),
+      unknownOption(
+        "createWardenHandler options: unknown option 'keepAlive' (did you mean 'keepAliveInterval'?)",
+      ),
+    );
+    assert.throws(
+      () => createWardenHandler(coordinator, { ...base, cors: { origins: ['x'] } } as never),
+      unknownOption(
+        "createWardenHandler options.cors: unknown option 'origins' (did you mean 'origin'?)",
+      ),
+    );
+    const server = { ...base, coordinator, port: 0 };
+    assert.ok(
+      unknownOption("startWardenServer options: unknown option 'prot' (did you mean 'port'?)")(
+        await rejectionOf(startWardenServer({ ...server, prot: 0 } as never)),
+      ),
+    );
+    assert.ok(
+      unknownOption("startWardenServer options: unknown option 'hostname' (did you mean 'host'?)")(
+        await rejectionOf(startWardenServer({ ...server, hostname: '::1' } as never)),
+      ),
+    );
+    assert.ok(
+      unknownOption(
+        "startWardenServer options.cors: unknown option 'origins' (did you mean 'origin'?)",
+      )(await rejectionOf(startWardenServer({ ...server, cors: { origins: 'x' } } as never))),
+    );
+    const running = await testServer(t, coordinator);
+    assert.ok(
+      unknownOption(
+        "WardenServer.close options: unknown option 'timeoutMs' (did you mean 'timeout'?)",
+      )(await rejectionOf(running.close({ timeoutMs: 5 } as never))),
+    );
+    assert.equal(running.server.listening, true, 'a refused close() call does not close');
+  });
+
+  test('every option at once is accepted by the handler, the server and close()', async (t) => {
+    const { coordinator } = testCoordinator(t);
+    const runtime = new Runtime({ logger: silentLogger, exit: () => {} });
+    t.after(() => runtime.shutdown());
+    const metrics = createWardenMetrics(coordinator, { collectDefaultMetrics: false });
+    t.after(() => metrics.dispose());
+    const handlerOptions = {
+      token: 'secret',
+      cors: { origin: 'https://ops.example.com' },
+      maxBodyBytes: 1_000,
+      keepAliveInterval: 1_000,
+      retry: 100,
+      maxQueuedEvents: 10,
+      dashboard: false,
+      metrics,
+      runtime,
+      logger: silentLogger,
+    };
+    const handler = createWardenHandler(coordinator, handlerOptions);
+    await handler.close();
+    const server = await startWardenServer({
+      ...handlerOptions,
+      coordinator,
+      host: '127.0.0.1',
+      port: 0,
+    });
+    const health = await fetch(`${server.url}/healthz`);
+    assert.equal(health.status, 200);
+    await server.close({ timeout: 1_000 });
+    assert.equal(server.server.listening, false);
   });
 
   test('a runtime already shutting down refuses the server', async (t) => {

@@ -7,6 +7,8 @@ import {
   CancelReason,
   type CancelToken,
   createConsoleLogger,
+  failFast,
+  failFastFn,
   getDefaultRuntime,
   InvalidArgumentError,
   Runtime,
@@ -17,6 +19,7 @@ import {
   signalExitCode,
   sleep,
 } from '../../src/index.js';
+import { silentLogger, unknownOption } from '../helpers.js';
 
 /** A runtime whose logs, banner and exits are captured instead of written or taken. */
 function harness(options: RuntimeOptions = {}) {
@@ -301,6 +304,92 @@ describe('Runtime: state, hooks and shutdown calls', () => {
     );
     assert.throws(() => runtime.installSignalHandlers({ signals: [] }), InvalidArgumentError);
     assert.equal(runtime.state, 'running', 'a refused shutdown call does not start one');
+  });
+
+  test('an unknown option key throws at the call, naming it and the key it stands for', () => {
+    const { runtime, exits } = harness();
+    assert.throws(
+      () => new Runtime({ logger: silentLogger, deadline: 500 } as never),
+      unknownOption("Runtime options: unknown option 'deadline' (did you mean 'deadlineMs'?)"),
+    );
+    assert.throws(
+      () => runtime.shutdown({ deadline: 500 } as never),
+      unknownOption(
+        "Runtime.shutdown options: unknown option 'deadline' (did you mean 'deadlineMs'?)",
+      ),
+    );
+    assert.equal(runtime.state, 'running', 'a refused shutdown call does not start one');
+    assert.throws(
+      () => runtime.onShutdown('x', () => {}, { phaze: 'drain' } as never),
+      unknownOption("Runtime.onShutdown options: unknown option 'phaze' (did you mean 'phase'?)"),
+    );
+    assert.throws(
+      () => runtime.failFast(() => 1, { name: 'x', critical: true } as never),
+      unknownOption("Runtime.failFast options: unknown option 'critical'; valid options: name"),
+    );
+    assert.throws(
+      () => runtime.failFastFn(() => 1, { Name: 'x' } as never),
+      unknownOption("Runtime.failFastFn options: unknown option 'Name' (did you mean 'name'?)"),
+    );
+    assert.throws(
+      () => runtime.fatal(new Error('x'), { nam: 'x' } as never),
+      unknownOption("Runtime.fatal options: unknown option 'nam' (did you mean 'name'?)"),
+    );
+    const before = process.listenerCount('SIGTERM');
+    assert.throws(
+      () => runtime.installSignalHandlers({ signal: ['SIGTERM'] } as never),
+      unknownOption(
+        "Runtime.installSignalHandlers options: unknown option 'signal' (did you mean 'signals'?)",
+      ),
+    );
+    assert.throws(
+      () => runtime.install({ signal: ['SIGTERM'] } as never),
+      unknownOption("Runtime.install options: unknown option 'signal' (did you mean 'signals'?)"),
+    );
+    assert.equal(process.listenerCount('SIGTERM'), before, 'no handler was installed');
+    assert.equal(runtime.scope.size, 0, 'no task was spawned');
+    assert.deepEqual(exits, [], 'no fatal path was taken');
+  });
+
+  test('failFast and failFastFn check their options on the default runtime too', () => {
+    const previous = getDefaultRuntime();
+    setDefaultRuntime(harness().runtime);
+    try {
+      assert.throws(
+        () => failFast(() => 1, { nme: 'x' } as never),
+        unknownOption("Runtime.failFast options: unknown option 'nme' (did you mean 'name'?)"),
+      );
+      assert.throws(
+        () => failFastFn(() => 1, { name: 'x', phase: 'drain' } as never),
+        unknownOption("Runtime.failFastFn options: unknown option 'phase'; valid options: name"),
+      );
+    } finally {
+      setDefaultRuntime(previous);
+    }
+  });
+
+  test('every option at once is accepted, by the constructor and by each method', async () => {
+    const exits: number[] = [];
+    const runtime = new Runtime({
+      name: 'all',
+      logger: silentLogger,
+      deadlineMs: 2_000,
+      readinessDelayMs: 0,
+      exit: (code) => exits.push(code),
+      recordSpawnSites: false,
+      stderr: { write: () => true },
+      maxReportedTasks: 10,
+    });
+    runtime.onShutdown('hook', () => {}, { phase: 'drain' });
+    runtime.install({ signals: ['SIGTERM'] })();
+    runtime.installSignalHandlers({ signals: ['SIGTERM'] })();
+    assert.equal(await runtime.failFast(() => 1, { name: 'ff' }).join(), 1);
+    assert.equal(await runtime.failFastFn(() => 2, { name: 'fn' })(), 2);
+    const report = await runtime.shutdown({ reason: 'done', deadlineMs: 1_000 });
+    assert.equal(report.outcome, 'clean');
+    const { runtime: fatal, exits: fatalExits } = harness();
+    await fatal.fatal(new Error('x'), { source: 'manual', name: 'manual stop' });
+    assert.deepEqual([exits, fatalExits], [[], [1]]);
   });
 
   test('after shutdown no finished task is retained (WeakRef + gc)', async () => {

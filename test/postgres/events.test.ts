@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { InvalidArgumentError, UnknownTaskError } from '../../src/index.js';
-import { deferred, rejectionOf, within } from '../helpers.js';
+import { deferred, rejectionOf, unknownOption, within } from '../helpers.js';
 import { engines } from './engines.js';
 import { allEvents, ended, makeBackend } from './helpers.js';
 
@@ -90,6 +90,41 @@ for (const engine of await engines()) {
         backend.events('x', { after: -1 })[Symbol.asyncIterator]().next(),
       );
       assert.ok(bad instanceof InvalidArgumentError);
+    });
+
+    test('events and listTasks refuse an unknown option key and take every one of theirs', async () => {
+      const backend = makeBackend(engine);
+      backend.register('t', () => 'done');
+      await backend.start();
+      const { id } = await backend.submit({ type: 't', payload: null });
+      assert.ok(
+        unknownOption(
+          "PostgresBackend.events options: unknown option 'afterSeq' (did you mean 'after'?)",
+        )(
+          await rejectionOf(
+            backend
+              .events(id, { afterSeq: 1 } as never)
+              [Symbol.asyncIterator]()
+              .next(),
+          ),
+        ),
+      );
+      assert.ok(
+        unknownOption(
+          "PostgresBackend.listTasks options: unknown option 'limt' (did you mean 'limit'?)",
+        )(await rejectionOf(backend.listTasks({ limt: 5 } as never))),
+      );
+      const types: string[] = [];
+      const signal = new AbortController().signal;
+      for await (const event of backend.events(id, { after: 0, signal })) types.push(event.type);
+      assert.deepEqual(types, ['started', 'completed']);
+      const listed = await backend.listTasks({
+        state: 'succeeded',
+        type: 't',
+        limit: 5,
+        cursor: 'x',
+      });
+      assert.deepEqual(listed, [], 'nothing is older than an unknown cursor');
     });
 
     test('aborting the signal ends a follower waiting for events', async () => {

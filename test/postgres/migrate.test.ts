@@ -5,19 +5,26 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
+  type ConnectionOptions,
   DatabaseUnavailableError,
   MigrationFailedError,
   migrate,
   PostgresBackend,
 } from '../../src/postgres/index.js';
-import { rejectionOf, silentLogger } from '../helpers.js';
-import { engines } from './engines.js';
+import { rejectionOf, silentLogger, unknownOption } from '../helpers.js';
+import { type Engine, engines } from './engines.js';
 import { makeBackend } from './helpers.js';
+
+/** Where `migrate()` finds the database: the engine's options without the backend's own. */
+function target(engine: Engine, name?: string): { schema: string; connection: ConnectionOptions } {
+  const { schema, runtime: _backendOnly, ...connection } = engine.options(name);
+  return { schema, connection };
+}
 
 for (const engine of await engines()) {
   describe(`PostgresBackend migrations: ${engine.name}`, () => {
     test('migrate() creates the schema once; later calls apply nothing', async () => {
-      const { schema, ...connection } = engine.options();
+      const { schema, connection } = target(engine);
       const first = await migrate({ ...connection, schema });
       assert.deepEqual(first, {
         applied: ['000001.sql', '000002.sql', '000003.sql'],
@@ -36,7 +43,7 @@ for (const engine of await engines()) {
     });
 
     test('migration 2 upgrades a version-1 schema: attempts numbered by position', async () => {
-      const { schema, ...connection } = engine.options();
+      const { schema, connection } = target(engine);
       await migrate({ ...connection, schema });
       // Back to version 1, with a job that started twice under it.
       await engine.query(
@@ -61,7 +68,7 @@ for (const engine of await engines()) {
     });
 
     test('migration 3 marks the running jobs whose current attempt has started', async () => {
-      const { schema, ...connection } = engine.options();
+      const { schema, connection } = target(engine);
       await migrate({ ...connection, schema });
       await engine.query(`ALTER TABLE "${schema}".jobs DROP COLUMN attempt_started`);
       await engine.query(`DELETE FROM "${schema}".migrations WHERE id = 3`);
@@ -89,7 +96,7 @@ for (const engine of await engines()) {
     });
 
     test('several processes migrating at once apply each migration exactly once', async () => {
-      const { schema, ...connection } = engine.options();
+      const { schema, connection } = target(engine);
       const results = await Promise.all([0, 1, 2, 3].map(() => migrate({ ...connection, schema })));
       const applied = results.flatMap((result) => result.applied);
       assert.deepEqual(applied, ['000001.sql', '000002.sql', '000003.sql']);
@@ -98,7 +105,7 @@ for (const engine of await engines()) {
     });
 
     test('a database newer than this code is refused', async () => {
-      const { schema, ...connection } = engine.options();
+      const { schema, connection } = target(engine);
       await migrate({ ...connection, schema });
       await engine.query(
         `INSERT INTO "${schema}".migrations (id, name) VALUES (999, '000999.sql')`,
@@ -111,7 +118,7 @@ for (const engine of await engines()) {
     });
 
     test('a failed migration leaves nothing behind', async () => {
-      const { schema, ...connection } = engine.options();
+      const { schema, connection } = target(engine);
       // A table in the way makes migration 1 fail half-way through.
       await engine.query(`CREATE SCHEMA "${schema}"`);
       await engine.query(`CREATE TABLE "${schema}".events (x int)`);
@@ -128,6 +135,34 @@ for (const engine of await engines()) {
       );
     });
 
+    test('migrate() refuses an unknown option key and takes every one of its own', async () => {
+      const { schema, connection } = target(engine);
+      assert.ok(
+        unknownOption("migrate options: unknown option 'schemaName' (did you mean 'schema'?)")(
+          await rejectionOf(migrate({ ...connection, schemaName: schema } as never)),
+        ),
+      );
+      assert.ok(
+        unknownOption(
+          "migrate options: unknown option 'concurrency'; valid options: connectionString, logger, pglite, poolConfig, poolSize, schema",
+        )(await rejectionOf(migrate({ ...connection, schema, concurrency: 1 } as never))),
+      );
+      assert.ok(
+        unknownOption("migrate options.pglite: unknown option 'datadir' (did you mean 'dataDir'?)")(
+          await rejectionOf(migrate({ pglite: { datadir: '/tmp/x' } } as never)),
+        ),
+      );
+      const full = {
+        ...connection,
+        schema,
+        logger: silentLogger,
+        poolSize: 1,
+        poolConfig: { connectionTimeoutMillis: 5_000 },
+      };
+      const { version } = await migrate(full);
+      assert.deepEqual(await migrate(full), { applied: [], version });
+    });
+
     test('with migrate: false, start() checks the schema is up to date', async () => {
       const schema = engine.newSchema();
       const unmigrated = makeBackend(engine, { schema, migrate: false });
@@ -135,7 +170,7 @@ for (const engine of await engines()) {
       assert.ok(error instanceof MigrationFailedError);
       assert.match(error.message, /run migrate\(\)/);
       assert.equal(unmigrated.state, 'created');
-      const { schema: _, ...connection } = engine.options(schema);
+      const { connection } = target(engine, schema);
       await migrate({ ...connection, schema });
       const backend = makeBackend(engine, { schema, migrate: false });
       await backend.start();

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { InvalidPayloadError, NonErrorThrownError, sleep } from '../../src/index.js';
-import { deferred, within } from '../helpers.js';
+import { deferred, rejectionOf, unknownOption, within } from '../helpers.js';
 import { engines } from './engines.js';
 import { allEvents, ended, makeBackend } from './helpers.js';
 
@@ -91,6 +91,24 @@ for (const engine of await engines()) {
       assert.equal((await backend.getTask(id))?.state, 'failed', 'the original keeps its record');
       assert.equal(await backend.retry('second-try'), undefined, 'a succeeded job is not retried');
       assert.equal(await backend.retry('unknown'), undefined);
+    });
+
+    test('retry refuses an unknown option key and takes every one of its own', async () => {
+      const backend = makeBackend(engine, { maxAttempts: 1 });
+      backend.register('fails', () => {
+        throw new Error('no');
+      });
+      await backend.start();
+      const { id } = await backend.submit({ type: 'fails', payload: null });
+      assert.equal((await ended(backend, id)).state, 'failed');
+      assert.ok(
+        unknownOption(
+          "PostgresBackend.retry options: unknown option 'attempts'; valid options: id, maxAttempts",
+        )(await rejectionOf(backend.retry(id, { attempts: 2 } as never))),
+      );
+      const again = await backend.retry(id, { id: 'retried', maxAttempts: 2 });
+      assert.equal(again?.id, 'retried');
+      assert.equal((await ended(backend, 'retried')).maxAttempts, 2);
     });
 
     test('per-job maxAttempts wins over the type, which wins over the backend', async () => {

@@ -3,19 +3,22 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { PGlite } from '@electric-sql/pglite';
 import {
   BackendNotStartedError,
   BackendShutDownError,
+  CancelToken,
   DuplicateTaskIdError,
   InvalidArgumentError,
   InvalidPayloadError,
   PayloadTooLargeError,
+  Runtime,
   type TaskBackend,
   type TaskEventSource,
   UnknownTaskTypeError,
 } from '../../src/index.js';
 import { PostgresBackend } from '../../src/postgres/index.js';
-import { deferred, rejectionOf, within } from '../helpers.js';
+import { deferred, rejectionOf, silentLogger, unknownOption, within } from '../helpers.js';
 import { engines } from './engines.js';
 import { allEvents, ended, makeBackend } from './helpers.js';
 
@@ -179,6 +182,55 @@ for (const engine of await engines()) {
       assert.ok((await rejectionOf(backend.submit(null as never))) instanceof InvalidArgumentError);
     });
 
+    test('a task with an unknown key is refused at submit, naming the key it stands for', async () => {
+      const backend = makeBackend(engine);
+      backend.register('t', () => {});
+      await backend.start();
+      assert.ok(
+        unknownOption(
+          "PostgresBackend.submit task: unknown option 'runat' (did you mean 'runAt'?)",
+        )(await rejectionOf(backend.submit({ type: 't', payload: null, runat: 1 } as never))),
+      );
+      assert.ok(
+        unknownOption(
+          "PostgresBackend.submit task: unknown option 'key'; valid options: id, jobKey, jobKeyMode, maxAttempts, payload, priority, runAt, timeout, type",
+        )(
+          await rejectionOf(
+            backend.submitMany([
+              { type: 't', payload: 1 },
+              { type: 't', payload: 2, key: 'k' } as never,
+            ]),
+          ),
+        ),
+      );
+      const { id } = await backend.submit({
+        type: 't',
+        payload: null,
+        id: 'every-field',
+        timeout: 1_000,
+        runAt: Date.now(),
+        priority: 1,
+        maxAttempts: 2,
+        jobKey: 'every-field',
+        jobKeyMode: 'keep',
+      });
+      assert.equal((await ended(backend, id)).state, 'succeeded');
+      assert.equal(backend.stats().submitted, 2, 'only the well-formed tasks were stored');
+    });
+
+    test('shutdown refuses an unknown option key and takes every one of its own', async () => {
+      const backend = makeBackend(engine);
+      await backend.start();
+      assert.ok(
+        unknownOption(
+          "PostgresBackend.shutdown options: unknown option 'timout' (did you mean 'timeout'?)",
+        )(await rejectionOf(backend.shutdown({ timout: 5 } as never))),
+      );
+      assert.equal(backend.state, 'started', 'a refused shutdown call does not start one');
+      const report = await backend.shutdown({ timeout: 1_000, grace: 100, dropQueued: true });
+      assert.equal(report.timedOut, false);
+    });
+
     test('life: not started, started (idempotent), shut down (idempotent, no restart)', async () => {
       const backend = makeBackend(engine);
       backend.register('t', () => {});
@@ -285,6 +337,91 @@ describe('PostgresBackend options', () => {
         InvalidArgumentError,
         JSON.stringify(options),
       );
+    }
+  });
+
+  test('an unknown option key throws, at the top and in every nested options object', () => {
+    const cases: Array<[object, string]> = [
+      [
+        { leaseMs: 5_000 },
+        "PostgresBackend options: unknown option 'leaseMs' (did you mean 'leaseTimeout'?)",
+      ],
+      [
+        { worker: false },
+        "PostgresBackend options: unknown option 'worker' (did you mean 'workerId'?)",
+      ],
+      [
+        { backoff: { initial: 5 } },
+        "PostgresBackend options.backoff: unknown option 'initial' (did you mean 'initialDelay'?)",
+      ],
+      [
+        { types: { 'pdf.render': { concurency: 2 } } },
+        "PostgresBackend options.types[\"pdf.render\"]: unknown option 'concurency' (did you mean 'concurrency'?)",
+      ],
+      [
+        { types: { t: { backoff: { maxDelayMs: 5 } } } },
+        "PostgresBackend options.types[\"t\"].backoff: unknown option 'maxDelayMs' (did you mean 'maxDelay'?)",
+      ],
+      [
+        { pglite: { dataDirectory: '/tmp/x' } },
+        "PostgresBackend options.pglite: unknown option 'dataDirectory' (did you mean 'dataDir'?)",
+      ],
+    ];
+    for (const [options, message] of cases) {
+      assert.throws(
+        () => new PostgresBackend({ pglite: {}, runtime: false, ...options }),
+        unknownOption(message),
+      );
+    }
+    assert.throws(
+      () => new PostgresBackend({ pglite: {}, parent: 1 } as never),
+      unknownOption(
+        "PostgresBackend options: unknown option 'parent'; valid options: backoff, concurrency, connectionString, failedRetention, leaseTimeout, logger, maxAttempts, maxPayloadBytes, migrate, name, onError, pglite, pollInterval, poolConfig, poolSize, prefetch, retention, runtime, schema, shutdownGrace, shutdownTimeout, token, types, workerId",
+      ),
+    );
+  });
+
+  test('every option at once is accepted; a PGlite instance is not checked as options', async () => {
+    const backoff = { initialDelay: 1, maxDelay: 2, factor: 1, jitter: 0 };
+    const common = {
+      logger: silentLogger,
+      name: 'all',
+      schema: 'all_options',
+      migrate: false,
+      concurrency: 2,
+      prefetch: 1,
+      pollInterval: 100,
+      leaseTimeout: 2_000,
+      maxAttempts: 2,
+      backoff,
+      types: { t: { maxAttempts: 1, backoff, concurrency: 1, timeout: 1_000 } },
+      retention: 1_000,
+      failedRetention: null,
+      workerId: 'me',
+      onError: () => {},
+      maxPayloadBytes: 1_000,
+      shutdownTimeout: 1_000,
+      shutdownGrace: 100,
+      token: new CancelToken(),
+      runtime: new Runtime({ logger: silentLogger }),
+    };
+    const onServer = new PostgresBackend({
+      ...common,
+      connectionString: 'postgres://nobody@127.0.0.1:1/none',
+      poolSize: 2,
+      poolConfig: { connectionTimeoutMillis: 100 },
+    });
+    assert.equal(onServer.workerId, 'me');
+    assert.equal(
+      new PostgresBackend({ ...common, pglite: { dataDir: '/tmp/unused' } }).name,
+      'all',
+    );
+    const db = await PGlite.create();
+    try {
+      assert.ok(Object.keys(db).length > 0, 'an instance has keys of its own');
+      assert.equal(new PostgresBackend({ ...common, pglite: db }).name, 'all');
+    } finally {
+      await db.close();
     }
   });
 });

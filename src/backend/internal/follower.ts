@@ -5,10 +5,12 @@
 // so followers never cost the backend more memory than the history itself.
 
 import { InvalidArgumentError, UnknownTaskError } from '../../errors.js';
+import { checkOptionKeys } from '../../internal/option-keys.js';
 import type { FollowOptions, TaskEvent } from '../task-events.js';
 import type { BatchFollower } from './batch-follow.js';
 import { EventLog, type EventWaiter, eventAfter } from './event-log.js';
 import { SUCCEEDED, type TaskEntry } from './task-entry.js';
+import { followOptionKeys } from './validate-task.js';
 
 /** What a follower needs from its backend. */
 export interface FollowHost {
@@ -25,15 +27,20 @@ const TERMINAL_TYPES: ReadonlySet<string> = new Set(['completed', 'failed', 'can
 
 type Resolve = (result: IteratorResult<TaskEvent, undefined>) => void;
 
-/** Check the arguments of `events(id, options)`; throws `InvalidArgumentError`. */
+/**
+ * Check the arguments of `events(id, options)` (`context` names the call); throws
+ * `InvalidArgumentError`.
+ */
 export function checkFollow(
   id: unknown,
   options: FollowOptions,
+  context: string,
 ): { after: number; signal: AbortSignal | undefined } {
   if (typeof id !== 'string') throw new InvalidArgumentError('id', 'a string', id);
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', 'an object', options);
   }
+  checkOptionKeys(options, followOptionKeys, context);
   const { after = 0, signal } = options;
   if (!Number.isInteger(after) || after < 0) {
     throw new InvalidArgumentError('options.after', 'an integer ≥ 0', after);

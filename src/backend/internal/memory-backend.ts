@@ -11,6 +11,7 @@ import {
   InvalidArgumentError,
   UnknownTaskTypeError,
 } from '../../errors.js';
+import { checkOptionKeys } from '../../internal/option-keys.js';
 import type { ShutdownHookRegistration } from '../../lifecycle/runtime-options.js';
 import { createConsoleLogger, type Logger } from '../../observe/logger.js';
 import { settleWithin } from '../../task/internal/settle-within.js';
@@ -51,12 +52,23 @@ import { CANCELLED, QUEUED, RUNNING, SUCCEEDED, TaskEntry } from './task-entry.j
 import { newTaskId } from './task-id.js';
 import { TaskTable, taskInfo } from './task-table.js';
 import {
+  memoryTaskSpecKeys,
   type ResolvedBackendOptions,
   resolveBackendOptions,
   resolveShutdownOptions,
   validateReason,
   validateTaskId,
 } from './validate-task.js';
+
+/** @internal What a subclass of {@link MemoryBackend} is: its default name, class and options. */
+export interface BackendKind {
+  /** The default of the `name` option. */
+  readonly defaultName: string;
+  /** The class's name, for errors: `'InProcessBackend'`. */
+  readonly className: string;
+  /** Every key its options may have. */
+  readonly optionKeys: ReadonlySet<string>;
+}
 
 /** @internal The shared core of {@link InlineBackend} and {@link InProcessBackend}. */
 export abstract class MemoryBackend
@@ -66,6 +78,10 @@ export abstract class MemoryBackend
   readonly name: string;
 
   protected readonly _options: ResolvedBackendOptions;
+  /** The class's name, for errors. */
+  private readonly _className: string;
+  /** Where a task spec's unknown key was given; built once, as `submit` is a hot path. */
+  private readonly _submitContext: string;
   protected readonly _logger: Logger;
   /** Runs every task, in a scope cancelled when a shutdown runs out of time. */
   protected readonly _executor: Executor<TaskEntry>;
@@ -86,8 +102,10 @@ export abstract class MemoryBackend
   private _shutdown: Promise<BackendShutdownReport> | undefined = undefined;
   private _runtimeHook: ShutdownHookRegistration | undefined = undefined;
 
-  constructor(options: BackendOptions, defaultName: string) {
-    this._options = resolveBackendOptions(options, defaultName);
+  constructor(options: BackendOptions, kind: BackendKind) {
+    this._options = resolveBackendOptions(options, kind);
+    this._className = kind.className;
+    this._submitContext = `${kind.className}.submit`;
     this.name = this._options.name;
     this._logger = this._options.logger ?? createConsoleLogger();
     this._executor = new Executor<TaskEntry>({
@@ -207,7 +225,9 @@ export abstract class MemoryBackend
    */
   listTasks(options?: ListTasksOptions): Promise<TaskInfo[]> {
     try {
-      return Promise.resolve(this._tasks.list(options).map(taskInfo));
+      return Promise.resolve(
+        this._tasks.list(options, `${this._className}.listTasks`).map(taskInfo),
+      );
     } catch (error) {
       return Promise.reject(error);
     }
@@ -221,7 +241,7 @@ export abstract class MemoryBackend
    * iterable is a new follower.
    */
   events(id: string, options: FollowOptions = {}): AsyncIterable<TaskEvent> {
-    const { after, signal } = checkFollow(id, options);
+    const { after, signal } = checkFollow(id, options, `${this._className}.events`);
     return { [Symbol.asyncIterator]: () => new Follower(this, id, after, signal) };
   }
 
@@ -266,7 +286,7 @@ export abstract class MemoryBackend
     if (this._shutdown !== undefined) return this._shutdown;
     let resolved: Required<BackendShutdownOptions>;
     try {
-      resolved = resolveShutdownOptions(options, this._options);
+      resolved = resolveShutdownOptions(options, this._options, `${this._className}.shutdown`);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -333,6 +353,7 @@ export abstract class MemoryBackend
     if (typeof spec !== 'object' || spec === null) {
       throw new InvalidArgumentError('task', 'a task object { type, payload }', spec);
     }
+    checkOptionKeys(spec, memoryTaskSpecKeys, this._submitContext, 'task');
     const type = spec.type;
     if (typeof type !== 'string') throw new InvalidArgumentError('task.type', 'a string', type);
     const handler = this._registry.resolve(type);

@@ -5,10 +5,12 @@
 // records were kept, and a few pointer writes.
 
 import { InvalidArgumentError } from '../../errors.js';
+import { checkOptionKeys } from '../../internal/option-keys.js';
 import type { ListTasksOptions, TaskInfo, TaskState } from '../task-events.js';
 import { epochMs } from './clock.js';
 import { lastSeq, serializeError } from './event-log.js';
 import { CANCELLED, FAILED, RUNNING, SUCCEEDED, type TaskEntry } from './task-entry.js';
+import { listTasksOptionKeys } from './validate-task.js';
 
 const STATES: readonly TaskState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 const DEFAULT_LIMIT = 100;
@@ -62,9 +64,12 @@ export class TaskTable {
     return running;
   }
 
-  /** Records matching `options`, newest first; see `TaskEventSource.listTasks`. */
-  list(options: ListTasksOptions = {}): TaskEntry[] {
-    const { states, type, limit, cursor } = checkListOptions(options);
+  /**
+   * Records matching `options`, newest first; see `TaskEventSource.listTasks`. `context` names
+   * the call in errors.
+   */
+  list(options: ListTasksOptions | undefined, context: string): TaskEntry[] {
+    const { states, type, limit, cursor } = checkListOptions(options ?? {}, context);
     let entry: TaskEntry | null;
     if (cursor === undefined) entry = this._newest;
     else {
@@ -127,7 +132,10 @@ export function taskInfo(entry: TaskEntry): TaskInfo {
   return info;
 }
 
-function checkListOptions(options: ListTasksOptions): {
+function checkListOptions(
+  options: ListTasksOptions,
+  context: string,
+): {
   states: ReadonlySet<string> | undefined;
   type: string | undefined;
   limit: number;
@@ -136,6 +144,7 @@ function checkListOptions(options: ListTasksOptions): {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', 'an object', options);
   }
+  checkOptionKeys(options, listTasksOptionKeys, context);
   const { state, type, limit = DEFAULT_LIMIT, cursor } = options;
   let states: ReadonlySet<string> | undefined;
   if (state !== undefined) {

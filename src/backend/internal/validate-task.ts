@@ -4,11 +4,57 @@
 import { CancelReason } from '../../cancel/cancel-reason.js';
 import { CancelToken } from '../../cancel/cancel-token.js';
 import { InvalidArgumentError } from '../../errors.js';
+import { checkOptionKeys, type OptionKeys, optionKeys } from '../../internal/option-keys.js';
 import { Runtime } from '../../lifecycle/runtime.js';
 import type { Logger } from '../../observe/logger.js';
 import { validateTimeout } from '../../task/internal/validate.js';
 import { type BackendOptions, backendDefaults } from '../backend-options.js';
-import type { BackendShutdownOptions, FailedTaskInfo } from '../task-backend.js';
+import type { BackendShutdownOptions, FailedTaskInfo, TaskSpec } from '../task-backend.js';
+import type { FollowOptions, ListTasksOptions } from '../task-events.js';
+
+// The keys of the objects every backend's methods take. None has a defaults object: their
+// defaults are the backend's own options, or fixed in the interfaces' docs.
+
+/** The keys of {@link TaskSpec}, as `submit` takes it. */
+export const taskSpecKeys = optionKeys(['type', 'payload', 'id', 'timeout']) satisfies OptionKeys<
+  keyof TaskSpec
+>;
+
+/**
+ * What a durable backend adds to a task spec. The in-memory backends accept these keys too, so
+ * that the code that submits work does not change from a unit test to a worker pool; only the
+ * durable backend acts on them.
+ */
+export const DURABLE_SPEC_KEYS = [
+  'runAt',
+  'priority',
+  'maxAttempts',
+  'jobKey',
+  'jobKeyMode',
+] as const;
+
+/** The keys an in-memory backend's `submit` accepts: its own and the durable ones. */
+export const memoryTaskSpecKeys = optionKeys([...taskSpecKeys, ...DURABLE_SPEC_KEYS]);
+
+/** The keys of {@link BackendShutdownOptions}. */
+export const shutdownOptionKeys = optionKeys([
+  'timeout',
+  'grace',
+  'dropQueued',
+]) satisfies OptionKeys<keyof BackendShutdownOptions>;
+
+/** The keys of {@link ListTasksOptions}. */
+export const listTasksOptionKeys = optionKeys([
+  'state',
+  'type',
+  'limit',
+  'cursor',
+]) satisfies OptionKeys<keyof ListTasksOptions>;
+
+/** The keys of {@link FollowOptions}. */
+export const followOptionKeys = optionKeys(['after', 'signal']) satisfies OptionKeys<
+  keyof FollowOptions
+>;
 
 // URL-path safe, starts with a letter or digit: ids appear in `/tasks/:id`.
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~:-]{0,127}$/;
@@ -45,16 +91,24 @@ export interface ResolvedBackendOptions {
   readonly maxFinishedTasks: number;
 }
 
-/** Check the common options and fill in the defaults. */
+/**
+ * Check the common options and fill in the defaults. `kind` names the backend (`className`, in
+ * errors) and every key its options may have, its own ones too.
+ */
 export function resolveBackendOptions(
   options: BackendOptions,
-  defaultName: string,
+  kind: {
+    readonly defaultName: string;
+    readonly className: string;
+    readonly optionKeys: ReadonlySet<string>;
+  },
 ): ResolvedBackendOptions {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', 'an object', options);
   }
+  checkOptionKeys(options, kind.optionKeys, kind.className);
   const {
-    name = defaultName,
+    name = kind.defaultName,
     logger,
     onError,
     maxPayloadBytes = backendDefaults.maxPayloadBytes,
@@ -105,14 +159,16 @@ export function resolveBackendOptions(
   };
 }
 
-/** The options of one `shutdown()` call, resolved against the backend's. */
+/** The options of one `shutdown()` call, resolved against the backend's; `context` names it. */
 export function resolveShutdownOptions(
   options: BackendShutdownOptions,
   backend: ResolvedBackendOptions,
+  context: string,
 ): Required<BackendShutdownOptions> {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', 'an object', options);
   }
+  checkOptionKeys(options, shutdownOptionKeys, context);
   const {
     timeout = backend.shutdownTimeout,
     grace = backend.shutdownGrace,

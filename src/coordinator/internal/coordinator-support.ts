@@ -4,6 +4,7 @@
 import type { TaskEvent, TaskInfo } from '../../backend/task-events.js';
 import type { CancelReason } from '../../cancel/cancel-reason.js';
 import { InvalidArgumentError } from '../../errors.js';
+import { checkOptionKeys } from '../../internal/option-keys.js';
 import { Runtime } from '../../lifecycle/runtime.js';
 import type { Logger } from '../../observe/logger.js';
 import { validateTimeout } from '../../task/internal/validate.js';
@@ -11,6 +12,7 @@ import {
   type CoordinatorShutdownReport,
   type CoordinatorTaskInfo,
   coordinatorDefaults,
+  coordinatorOptionKeys,
   type TaskCoordinatorOptions,
 } from '../coordinator-options.js';
 
@@ -31,6 +33,7 @@ export function resolveCoordinatorOptions(
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', 'an object', options);
   }
+  checkOptionKeys(options, coordinatorOptionKeys, 'TaskCoordinator');
   const {
     backend,
     name = coordinatorDefaults.name,
@@ -77,11 +80,20 @@ export function validateQueueBound(argument: string, value: unknown): asserts va
   }
 }
 
-/** An options argument: an object, when given. */
-export function validateOptionsObject(argument: string, options: unknown): void {
+/**
+ * An options argument: an object, when given, with none but `keys` (`context` names the call in
+ * errors).
+ */
+export function validateOptionsObject(
+  argument: string,
+  options: unknown,
+  keys: ReadonlySet<string>,
+  context: string,
+): void {
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw new InvalidArgumentError(argument, 'an object', options);
   }
+  checkOptionKeys(options, keys, context, argument);
 }
 
 /** A backend record as the coordinator shows it. */

@@ -3,6 +3,7 @@
 // waits are bounded by one deadline.
 
 import type { CancelToken } from '../../cancel/cancel-token.js';
+import { settleWithin } from '../../task/internal/settle-within.js';
 import type { Subscriber } from './subscriber.js';
 
 /** A handler of the coordinator running in this process. */
@@ -54,7 +55,11 @@ export class ShutdownDrain {
     cutOff(subscriber);
   }
 
-  /** Resolves true once `done()` holds, false if the deadline comes first. */
+  /**
+   * Resolves true once `done()` holds, false if the deadline comes first. Woken by each change
+   * at once (not a bounded wait on a promise): what the shutdown does next, such as cutting off
+   * the subscribers of tasks that have not ended, must follow the change without delay.
+   */
   async until(done: () => boolean): Promise<boolean> {
     for (;;) {
       if (done()) return true;
@@ -71,14 +76,7 @@ export class ShutdownDrain {
 
   /** Resolves once `promise` settles or the deadline passes. */
   async within(promise: Promise<unknown>): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      promise,
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, Math.max(0, this.deadline - performance.now()));
-      }),
-    ]);
-    clearTimeout(timer);
+    await settleWithin(this.deadline - performance.now(), promise);
   }
 
   private _changed(): void {

@@ -3,8 +3,10 @@
 // this process wake and read what is new. A poll (every `pollInterval`) covers a missed NOTIFY,
 // and connection failures are retried with backoff, so a follower survives a database restart.
 
+import { followOptionKeys } from '../../backend/internal/validate-task.js';
 import type { FollowOptions, TaskEvent } from '../../backend/task-events.js';
 import { BackendShutDownError, InvalidArgumentError, UnknownTaskError } from '../../errors.js';
+import { checkOptionKeys } from '../../internal/option-keys.js';
 import { isConnectionError, type SqlDriver } from '../driver.js';
 import { readEvents } from '../sql/read-events.js';
 import type { SchemaNames } from '../sql/statement.js';
@@ -66,6 +68,7 @@ export class EventFollowers {
   async *follow(id: string, options: FollowOptions = {}): AsyncGenerator<TaskEvent, void, void> {
     const { after = 0, signal } = options;
     if (typeof id !== 'string') throw new InvalidArgumentError('id', 'a string', id);
+    checkOptionKeys(options, followOptionKeys, 'PostgresBackend.events');
     if (!Number.isInteger(after) || after < 0) {
       throw new InvalidArgumentError('options.after', 'an integer ≥ 0', after);
     }

@@ -3,9 +3,14 @@
 
 import { validateTaskType } from '../../backend/handler-registry.js';
 import { newTaskId } from '../../backend/internal/task-id.js';
-import { validateTaskId } from '../../backend/internal/validate-task.js';
+import {
+  DURABLE_SPEC_KEYS,
+  taskSpecKeys,
+  validateTaskId,
+} from '../../backend/internal/validate-task.js';
 import { checkPayload } from '../../backend/validate-payload.js';
 import { InvalidArgumentError } from '../../errors.js';
+import { checkOptionKeys, type OptionKeys, optionKeys } from '../../internal/option-keys.js';
 import { validateTimeout } from '../../task/internal/validate.js';
 import { integer, type ResolvedPostgresOptions } from '../options.js';
 import type { PostgresTaskSpec } from '../types.js';
@@ -26,6 +31,13 @@ export interface JobRow {
   readonly replace: boolean;
 }
 
+// The durable options' defaults (priority 0, mode 'replace', the type's attempts) are in the
+// docs of `PostgresTaskSpec` and applied below.
+const postgresTaskSpecKeys = optionKeys([
+  ...taskSpecKeys,
+  ...DURABLE_SPEC_KEYS,
+]) satisfies OptionKeys<keyof PostgresTaskSpec>;
+
 const INT_MIN = -(2 ** 31);
 const INT_MAX = 2 ** 31 - 1;
 const MAX_JOB_KEY = 512;
@@ -42,6 +54,7 @@ export function jobRow(
   if (typeof spec !== 'object' || spec === null) {
     throw new InvalidArgumentError('task', 'a task object { type, payload }', spec);
   }
+  checkOptionKeys(spec, postgresTaskSpecKeys, 'PostgresBackend.submit', 'task');
   const { type, payload, timeout, runAt, priority = 0, maxAttempts, jobKey, jobKeyMode } = spec;
   validateTaskType('task.type', type);
   known(type);

@@ -1,10 +1,18 @@
-// Checks of the options of `listTasks` and `shutdown` on the Postgres backend.
+// Checks of the options of `listTasks`, `shutdown` and `retry` on the Postgres backend.
 
+import { newTaskId } from '../../backend/internal/task-id.js';
+import {
+  listTasksOptionKeys,
+  shutdownOptionKeys,
+  validateTaskId,
+} from '../../backend/internal/validate-task.js';
 import type { BackendShutdownOptions } from '../../backend/task-backend.js';
 import type { ListTasksOptions, TaskState } from '../../backend/task-events.js';
 import { InvalidArgumentError } from '../../errors.js';
+import { checkOptionKeys, type OptionKeys, optionKeys } from '../../internal/option-keys.js';
 import { validateTimeout } from '../../task/internal/validate.js';
 import { integer } from '../options.js';
+import type { RetryTaskOptions } from '../types.js';
 
 const STATES: ReadonlySet<string> = new Set<TaskState>([
   'queued',
@@ -28,6 +36,7 @@ export function listOptions(options: ListTasksOptions): ListParams {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', 'an object', options);
   }
+  checkOptionKeys(options, listTasksOptionKeys, 'PostgresBackend.listTasks');
   const { state, type, limit = 100, cursor } = options;
   let states: TaskState[] | null = null;
   if (state !== undefined) {
@@ -64,6 +73,7 @@ export function shutdownOptions(
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', 'an object', options);
   }
+  checkOptionKeys(options, shutdownOptionKeys, 'PostgresBackend.shutdown');
   const {
     timeout = defaults.shutdownTimeout,
     grace = defaults.shutdownGrace,
@@ -75,4 +85,23 @@ export function shutdownOptions(
     throw new InvalidArgumentError('options.dropQueued', 'a boolean', dropQueued);
   }
   return { timeout, grace };
+}
+
+const retryOptionKeys = optionKeys(['id', 'maxAttempts']) satisfies OptionKeys<
+  keyof RetryTaskOptions
+>;
+
+/** Check `options` of `retry`: the new job's id, and its attempts (`null`: the failed job's). */
+export function retryOptions(options: RetryTaskOptions): {
+  id: string;
+  maxAttempts: number | null;
+} {
+  checkOptionKeys(options, retryOptionKeys, 'PostgresBackend.retry');
+  const id = options.id ?? newTaskId();
+  validateTaskId(id);
+  const maxAttempts =
+    options.maxAttempts === undefined
+      ? null
+      : integer('options.maxAttempts', options.maxAttempts, 1, 1_000_000);
+  return { id, maxAttempts };
 }

@@ -2,6 +2,7 @@
 
 import { CancelToken } from '../../cancel/cancel-token.js';
 import { InvalidArgumentError } from '../../errors.js';
+import { checkOptionKeys } from '../../internal/option-keys.js';
 import type { Logger } from '../../observe/logger.js';
 import type { ChildSpec, RestartStrategy, RestartType, SupervisorOptions } from '../supervisor.js';
 import type { BackoffPolicy } from './backoff.js';
@@ -18,6 +19,14 @@ export interface SupervisorDefaults {
   readonly backoff: BackoffPolicy;
   readonly restart: RestartType;
   readonly shutdownMs: number;
+}
+
+/** The keys each options object may have (declared in supervisor.ts, next to the defaults). */
+export interface SupervisorOptionKeys {
+  readonly options: ReadonlySet<string>;
+  readonly intensity: ReadonlySet<string>;
+  readonly backoff: ReadonlySet<string>;
+  readonly child: ReadonlySet<string>;
 }
 
 /** Supervisor options with every default applied and every value checked. */
@@ -44,8 +53,10 @@ export interface ResolvedChildSpec {
 export function resolveSupervisorOptions(
   options: SupervisorOptions,
   defaults: SupervisorDefaults,
+  keys: SupervisorOptionKeys,
 ): ResolvedSupervisorOptions {
   checkObject('options', options);
+  checkOptionKeys(options, keys.options, 'Supervisor');
   const name = options.name ?? defaults.name;
   if (typeof name !== 'string' || name.length === 0) {
     throw new InvalidArgumentError('options.name', 'a non-empty string', name);
@@ -55,6 +66,7 @@ export function resolveSupervisorOptions(
 
   const intensity = options.intensity ?? {};
   checkObject('options.intensity', intensity);
+  checkOptionKeys(intensity, keys.intensity, 'Supervisor', 'options.intensity');
   const maxRestarts = intensity.maxRestarts ?? defaults.intensity.maxRestarts;
   if (typeof maxRestarts !== 'number' || !Number.isSafeInteger(maxRestarts) || maxRestarts < 0) {
     throw new InvalidArgumentError('options.intensity.maxRestarts', 'an integer ≥ 0', maxRestarts);
@@ -64,6 +76,7 @@ export function resolveSupervisorOptions(
 
   const backoff = options.backoff ?? {};
   checkObject('options.backoff', backoff);
+  checkOptionKeys(backoff, keys.backoff, 'Supervisor', 'options.backoff');
   const initialMs = backoff.initialMs ?? defaults.backoff.initialMs;
   validateTimeout('options.backoff.initialMs', initialMs);
   const maxMs = backoff.maxMs ?? Math.max(defaults.backoff.maxMs, initialMs);
@@ -105,13 +118,18 @@ export function resolveSupervisorOptions(
   };
 }
 
-/** Check one child spec and fill in `defaults`; `argument` names it in errors. */
+/**
+ * Check one child spec and fill in `defaults`; `argument` names it in errors, `known.context`
+ * the call that was given it.
+ */
 export function resolveChildSpec(
   spec: ChildSpec,
   argument: string,
   defaults: SupervisorDefaults,
+  known: { readonly keys: ReadonlySet<string>; readonly context: string },
 ): ResolvedChildSpec {
   checkObject(argument, spec);
+  checkOptionKeys(spec, known.keys, known.context, argument);
   const { id, start } = spec;
   if (typeof id !== 'string' || id.length === 0) {
     throw new InvalidArgumentError(`${argument}.id`, 'a non-empty string', id);
