@@ -8,8 +8,11 @@ import {
   CancelToken,
   InvalidArgumentError,
   Scope,
+  TimeoutError,
+  withTimeout,
 } from '../src/index.js';
 import {
+  deferred,
   rejectionOf,
   settledHeapUsed,
   silentLogger,
@@ -682,3 +685,44 @@ function makeChildren(root: CancelToken): WeakRef<CancelToken>[] {
   }
   return refs;
 }
+
+describe('CancelToken.race', () => {
+  test('settles as the promise does while the token is not cancelled', async () => {
+    const token = new CancelToken();
+    assert.equal(await token.race(Promise.resolve(42)), 42);
+    const error = new Error('its own');
+    assert.equal(await rejectionOf(token.race(Promise.reject(error))), error);
+  });
+
+  test('rejects with the token’s CancelledError once cancelled; the promise is left to itself', async () => {
+    const token = new CancelToken();
+    const never = deferred<number>();
+    const raced = token.race(never.promise);
+    token.cancel('enough');
+    const error = await rejectionOf(raced);
+    assert.ok(error instanceof CancelledError);
+    assert.equal((error as CancelledError).reason.message, 'enough');
+    // A late rejection of the promise raises nothing.
+    never.reject(new Error('late'));
+    assert.ok(token.isCancelled);
+  });
+
+  test('an already cancelled token rejects at once; the listener is removed on settling', async () => {
+    const cancelled = new CancelToken();
+    cancelled.cancel();
+    assert.ok((await rejectionOf(cancelled.race(Promise.resolve(1)))) instanceof CancelledError);
+    const token = new CancelToken();
+    const child = token.child();
+    await child.race(Promise.resolve(1));
+    let told = 0;
+    child.onCancel(() => told++);
+    token.cancel();
+    assert.equal(told, 1, 'only the listener registered after the race remains');
+  });
+
+  test('with withTimeout, a bounded wait on work that takes no token', async () => {
+    const never = new Promise<never>(() => {});
+    const error = await rejectionOf(withTimeout(10, (token) => token.race(never)));
+    assert.ok(error instanceof TimeoutError);
+  });
+});
