@@ -5,8 +5,11 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CancelReason } from '../cancel/cancel-reason.js';
+import { CancelToken } from '../cancel/cancel-token.js';
 import { TaskCoordinator } from '../coordinator/task-coordinator.js';
 import { InvalidArgumentError, MethodNotAllowedError, RouteNotFoundError } from '../errors.js';
+import { Scope } from '../task/scope.js';
 import { serveDashboard } from './dashboard/serve-dashboard.js';
 import { tokenCheck } from './internal/auth.js';
 import { answerPreflight, applyCors } from './internal/cors.js';
@@ -89,6 +92,9 @@ export function createWardenHandler(
   const token = resolved.token === undefined ? undefined : tokenCheck(resolved.token);
   const streams = new Set<SseStream>();
   let closing: Promise<void> | undefined;
+  // Every request runs as a task of this scope: closing the handler cancels it (event streams
+  // end with `shutdown`), then waits for every request still in flight.
+  const scope = new Scope({ name: 'warden http handler', policy: 'isolate', logger });
 
   const host: RouteHost = {
     coordinator,
@@ -113,6 +119,7 @@ export function createWardenHandler(
     req: IncomingMessage,
     res: ServerResponse,
     next: ((error?: unknown) => void) | undefined,
+    requestToken: CancelToken,
   ): Promise<void> => {
     const url = requestUrl(req);
     const { pathname } = url;
@@ -136,25 +143,38 @@ export function createWardenHandler(
     if (route.auth && token !== undefined) {
       token.verify(req, res, url.searchParams, route.tokenInQuery === true);
     }
-    await serve(host, { req, res, url, id: match.id });
+    await serve(host, { req, res, url, id: match.id, token: requestToken });
   };
 
-  const handler = ((req, res, next) => {
-    handle(req, res, next).catch((error: unknown) => {
+  const answer = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: ((error?: unknown) => void) | undefined,
+    requestToken: CancelToken,
+  ): Promise<void> => {
+    try {
+      await handle(req, res, next, requestToken);
+    } catch (error) {
       try {
         sendError(req, res, error, logger);
       } catch (failure) {
         // Answering failed too (a logger that throws, a socket already gone): drop the request.
         res.destroy(failure instanceof Error ? failure : undefined);
       }
-    });
+    }
+  };
+
+  const handler = ((req, res, next) => {
+    // After close(), a request still gets an answer (503 for /readyz, `shutdown` at once for a
+    // stream), under a token that is already cancelled.
+    if (closing !== undefined) void answer(req, res, next, CLOSED);
+    else scope.spawn((requestToken) => answer(req, res, next, requestToken));
   }) as WardenHandler;
 
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      const open = [...streams];
-      for (const stream of open) stream.shutdown(HANDLER_CLOSED_MESSAGE);
-      await Promise.all(open.map((stream) => stream.closed));
+      scope.cancel(CancelReason.shutdown(HANDLER_CLOSED_MESSAGE));
+      await scope.close();
       if (ownsMetrics) metrics?.dispose();
     })();
     return closing;
@@ -167,6 +187,13 @@ export function createWardenHandler(
   });
   return handler;
 }
+
+/** The token of a request that arrives after `close()`: cancelled already. */
+const CLOSED = (() => {
+  const token = new CancelToken();
+  token.cancel(CancelReason.shutdown(HANDLER_CLOSED_MESSAGE));
+  return token;
+})();
 
 /** The paths the dashboard may serve: its page and its files. */
 function isDashboardPath(pathname: string): boolean {

@@ -168,20 +168,17 @@ describe('event stream over fetch', () => {
     const { coordinator } = testCoordinator(t);
     const server = await testServer(t, coordinator);
     await postJson(`${server.url}/tasks`, { kind: 'gate', id: 'early' });
-    // Hold the route's lookup until the client has gone; see when it goes on to subscribe.
+    // Hold the route's lookup until the client has gone; see when the route goes on.
     const lookedUp = deferred();
     const clientGone = deferred();
-    const subscribed = deferred();
+    const answered = deferred();
     const get = coordinator.get.bind(coordinator);
-    const subscribe = coordinator.subscribe.bind(coordinator);
     t.mock.method(coordinator, 'get', async (id: string) => {
       lookedUp.resolve();
       await clientGone.promise;
-      return get(id);
-    });
-    t.mock.method(coordinator, 'subscribe', (...args: Parameters<typeof subscribe>) => {
-      subscribed.resolve();
-      return subscribe(...args);
+      const record = await get(id);
+      answered.resolve();
+      return record;
     });
     const controller = new AbortController();
     const request = fetch(`${server.url}/tasks/early/events`, { signal: controller.signal });
@@ -199,7 +196,7 @@ describe('event stream over fetch', () => {
       check();
     });
     clientGone.resolve();
-    await within(subscribed.promise, { what: 'the route to go on' });
+    await within(answered.promise, { what: 'the route to go on' });
     await waitFor(() => server.handler.openStreams === 0 && coordinator.stats().subscribers === 0);
     await within(server.handler.close(), { what: 'close() with no live stream' });
   });

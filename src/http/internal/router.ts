@@ -3,6 +3,7 @@
 // handler); a path that matches with the wrong method is a 405 naming the right ones.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CancelToken } from '../../cancel/cancel-token.js';
 import type { TaskCoordinator } from '../../coordinator/task-coordinator.js';
 import { BadRequestError } from '../../errors.js';
 import type { WardenMetrics } from '../metrics.js';
@@ -21,7 +22,7 @@ export interface RouteHost {
   ready(): boolean;
   /** Whether to report live: the runtime has not failed or stopped. */
   live(): boolean;
-  /** Track an open event stream until it closes (so `close()` can end it). */
+  /** Count an open event stream until it closes (for `openStreams` and the metrics). */
   track(stream: SseStream): void;
 }
 
@@ -32,6 +33,11 @@ export interface RouteRequest {
   readonly url: URL;
   /** The raw `:id` segment, when the route has one (checked by the route). */
   readonly id: string | undefined;
+  /**
+   * The request's token, a child of the handler's scope: cancelled when the handler closes (an
+   * event stream then ends with `shutdown`).
+   */
+  readonly token: CancelToken;
 }
 
 /** A method a route serves (HEAD is served wherever GET is). */

@@ -46,8 +46,10 @@ export async function streamTaskEvents(host: RouteHost, request: RouteRequest): 
   });
   host.track(stream);
   stream.open(options.retry);
-  if (host.closed) {
-    stream.shutdown(HANDLER_CLOSED_MESSAGE);
+  // The handler closing cancels the request's token: the stream ends with `shutdown`.
+  const closing = request.token.onCancel(() => stream.shutdown(HANDLER_CLOSED_MESSAGE));
+  if (stream.ended) {
+    closing.dispose();
     return;
   }
   const events = coordinator.subscribe(id, {
@@ -70,7 +72,10 @@ export async function streamTaskEvents(host: RouteHost, request: RouteRequest): 
       stream.shutdown(`following task ${id} failed; reconnect to resume`);
     }
   } finally {
+    closing.dispose();
     await events.return?.();
     stream.end();
+    // The request lasts until its last event is flushed (or its client is gone).
+    await stream.closed;
   }
 }
