@@ -70,11 +70,10 @@ export interface WorkerContext {
 /** At most this many jobs per claim statement. */
 const MAX_CLAIM = 500;
 /**
- * No claim while more finished jobs than this wait for their outcome to be written (one
- * statement's worth, which commits in a small fraction of the shortest lease): a worker never
- * finishes work faster than it can record it.
+ * The fewest finished-but-unwritten jobs that stop claims: two statements' worth, so that the
+ * jobs finishing while one batch is written never stall the claims by themselves.
  */
-const MAX_UNWRITTEN = MAX_BATCH;
+const MIN_UNWRITTEN_LIMIT = 2 * MAX_BATCH;
 /** Claims a worker may have in flight at once (a second one overlaps the first's round trip). */
 const MAX_CLAIMS_IN_FLIGHT = 2;
 const RETRY_MIN_MS = 100;
@@ -312,7 +311,18 @@ export class Worker implements AttemptHost<RunningJob> {
 
   /** @internal A round of writes ended: there may be room to claim again. */
   written(): void {
-    if (this._writing <= MAX_UNWRITTEN) this.wake();
+    if (this._writing <= this._unwrittenLimit()) this.wake();
+  }
+
+  /**
+   * How many finished jobs may wait for their outcome to be written before claims stop: as many
+   * as the writes commit in a quarter of the lease (measured), and never fewer than
+   * {@link MIN_UNWRITTEN_LIMIT}. A worker never finishes work faster than it can record it.
+   */
+  private _unwrittenLimit(): number {
+    const rate = this._ctx.writes.completionRate;
+    if (rate === undefined) return MIN_UNWRITTEN_LIMIT;
+    return Math.max(MIN_UNWRITTEN_LIMIT, Math.floor((rate * this._ctx.options.leaseTimeout) / 4));
   }
 
   /** @internal {@link AttemptHost}: `ctx.emit(type, data)`. */
@@ -365,7 +375,7 @@ export class Worker implements AttemptHost<RunningJob> {
 
   private _wantsClaim(): boolean {
     // Backpressure: record what has run before taking more.
-    if (this._writing > MAX_UNWRITTEN) return false;
+    if (this._writing > this._unwrittenLimit()) return false;
     const room = this._room();
     if (room <= 0) return false;
     // Claim in batches: when half the room is free, or a slot idles with nothing prefetched.

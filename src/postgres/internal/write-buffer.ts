@@ -92,8 +92,17 @@ export class WriteBuffer {
   private _backoff = RETRY_MIN_MS;
   private _idleWaiters: Array<() => void> = [];
   private _retryTimer: NodeJS.Timeout | undefined = undefined;
+  private _rowsPerMs: number | undefined = undefined;
 
   constructor(private readonly _ctx: WriteBufferContext) {}
+
+  /**
+   * How many completions one millisecond of writing commits, as a moving average over the
+   * batches written so far (undefined before the first).
+   */
+  get completionRate(): number | undefined {
+    return this._rowsPerMs;
+  }
 
   /** Writes waiting or in flight. */
   get pending(): number {
@@ -276,12 +285,14 @@ export class WriteBuffer {
     const values: Record<string, CompletionValues> = {};
     for (const c of batch) values[c.id] = completionValues(c);
     const { driver, schema, workerId } = this._ctx;
+    const startedAt = performance.now();
     const rows = await driver.query<{ id: string }>(completeJobs(schema), [
       workerId,
       Object.keys(values),
       JSON.stringify(values),
       schema.channel,
     ]);
+    this._measured(batch.length, performance.now() - startedAt);
     const written = new Set<string>();
     for (const row of rows) written.add(row.id);
     for (const c of batch) {
@@ -349,6 +360,12 @@ export class WriteBuffer {
 
   private _putBack<T>(batch: T[], queue: T[]): void {
     if (batch.length > 0) queue.unshift(...batch);
+  }
+
+  private _measured(rows: number, ms: number): void {
+    const rate = rows / Math.max(ms, 0.1);
+    this._rowsPerMs =
+      this._rowsPerMs === undefined ? rate : this._rowsPerMs + 0.2 * (rate - this._rowsPerMs);
   }
 
   private _wakeIdle(): void {
