@@ -34,6 +34,7 @@ function skipReason(mode: LoadMode): string | undefined {
 
 const results: ModeResult[] = [];
 const skipped: string[] = [];
+const broken: string[] = [];
 const started = Date.now();
 for (const mode of FULL_MODES) {
   if (only !== undefined && !mode.name.toLowerCase().includes(only)) continue;
@@ -43,9 +44,15 @@ for (const mode of FULL_MODES) {
     continue;
   }
   console.error(`chaos: ${mode.name} …`);
-  const result = mode.engine === 'server' ? await runServerMode(mode) : await runPgliteMode(mode);
-  console.error(`chaos:   ${formatOne(result)}`);
-  results.push(result);
+  try {
+    const result = mode.engine === 'server' ? await runServerMode(mode) : await runPgliteMode(mode);
+    console.error(`chaos:   ${formatOne(result)}`);
+    results.push(result);
+  } catch (error) {
+    // One broken mode must not cost the figures of the others.
+    console.error(error);
+    broken.push(`${mode.name}: ${error instanceof Error ? error.message.split('\n')[0] : error}`);
+  }
 }
 
 const sigterms: SigtermResult[] = [];
@@ -61,13 +68,19 @@ for (const [name, run, possible] of cases) {
     continue;
   }
   console.error(`chaos: ${name} …`);
-  sigterms.push(await run());
+  try {
+    sigterms.push(await run());
+  } catch (error) {
+    console.error(error);
+    broken.push(`${name}: ${error instanceof Error ? error.message.split('\n')[0] : error}`);
+  }
 }
 
 console.log('');
 if (results.length > 0) console.log(`${formatTable(results)}\n`);
 if (sigterms.length > 0) console.log(`${formatSigtermTable(sigterms)}\n`);
 for (const line of skipped) console.log(`skipped: ${line}`);
+for (const line of broken) console.log(`broken (see stderr): ${line}`);
 console.log(
   `chaos: ${results.length} load modes, ${sigterms.length} SIGTERM cases in ${((Date.now() - started) / 1000).toFixed(0)} s`,
 );

@@ -4,7 +4,6 @@
 
 import { setTimeout as delay } from 'node:timers/promises';
 import type { WardenProcess } from '../../cli/helpers.js';
-import { within } from '../../helpers.js';
 
 /** One kill -9. */
 export interface Kill {
@@ -35,6 +34,8 @@ export class Fleet {
   readonly kills: Kill[] = [];
   private readonly _slots: Slot[] = [];
   private _loop: Promise<void> | undefined;
+  /** Why the kill schedule stopped early (a restart that never became ready). */
+  private _failure: unknown;
   private _stopping = false;
   private _wake: (() => void) | undefined;
 
@@ -80,7 +81,9 @@ export class Fleet {
           kill.back = Date.now();
         });
       }
-    })();
+    })().catch((error: unknown) => {
+      this._failure = error;
+    });
   }
 
   /** Stop the kill schedule (a kill under way finishes, and its restart becomes ready). */
@@ -88,6 +91,7 @@ export class Fleet {
     this._stopping = true;
     this._wake?.();
     await this._loop;
+    if (this._failure !== undefined) throw this._failure;
     await Promise.all(this._slots.map((slot) => slot.ready));
   }
 
@@ -112,14 +116,8 @@ export class Fleet {
     const stopped = new Promise<void>((resolve) => {
       this._wake = resolve;
     });
-    const ac = new AbortController();
-    await within(
-      Promise.race([delay(ms, undefined, { signal: ac.signal }).catch(() => {}), stopped]),
-      {
-        timeout: ms + 60_000,
-        what: 'the kill schedule',
-      },
-    );
-    ac.abort();
+    const timer = new AbortController();
+    await Promise.race([delay(ms, undefined, { signal: timer.signal }).catch(() => {}), stopped]);
+    timer.abort();
   }
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedPort } from '../../cli/helpers.js';
 import { analyse, type Disruption } from './analysis.js';
+import { toCleanUp } from './cleanup.js';
 import { pgliteSql } from './database.js';
 import { Fleet } from './fleet.js';
 import { httpSubmitter, makeJobs, submitSteadily } from './load.js';
@@ -28,10 +29,14 @@ async function nothingLeft(url: string): Promise<boolean> {
 /** Run `mode` (engine `pglite`); everything it started is gone when this settles. */
 export async function runPgliteMode(mode: LoadMode): Promise<ModeResult> {
   const wallStart = Date.now();
-  const log = makeRunLogDir();
-  const dataDir = mkdtempSync(join(tmpdir(), 'warden-chaos-pglite-'));
-  const group = new ProcessGroup({ CHAOS_RUN_LOG: log.dir });
+  const undo: Array<() => Promise<void>> = [];
   try {
+    const log = makeRunLogDir();
+    undo.push(toCleanUp(() => keepOrRemove(log)));
+    const dataDir = mkdtempSync(join(tmpdir(), 'warden-chaos-pglite-'));
+    undo.push(toCleanUp(() => rmSync(dataDir, { recursive: true, force: true })));
+    const group = new ProcessGroup({ CHAOS_RUN_LOG: log.dir });
+    undo.push(toCleanUp(() => group.killAll()));
     // One port for every restart, so the producer finds the server again.
     const port = await closedPort();
     const url = `http://127.0.0.1:${port}`;
@@ -93,8 +98,6 @@ export async function runPgliteMode(mode: LoadMode): Promise<ModeResult> {
       await sql.close();
     }
   } finally {
-    await group.killAll();
-    rmSync(dataDir, { recursive: true, force: true });
-    keepOrRemove(log);
+    for (const step of undo.reverse()) await step();
   }
 }

@@ -5,9 +5,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { type Disruption, analyse, type Figures } from './analysis.js';
 import { createCluster, type OwnCluster } from './cluster.js';
-import { createDatabase, type RunDatabase, serverSql, type Sql } from './database.js';
+import { toCleanUp } from './cleanup.js';
+import { createDatabase, serverSql } from './database.js';
 import { Fleet } from './fleet.js';
-import { makeJobs, serverSubmitter, submitSteadily, type Submitter } from './load.js';
+import { makeJobs, serverSubmitter, submitSteadily } from './load.js';
 import type { LoadMode } from './modes.js';
 import { backlog, everyJobEnded, pollUntil, readOutcomes, stateCounts } from './outcomes.js';
 import { CHAOS_TASKS, ProcessGroup } from './process-group.js';
@@ -38,17 +39,24 @@ export function endBound(mode: LoadMode): number {
 /** Run `mode` (engine `server`); everything it started is gone when this settles. */
 export async function runServerMode(mode: LoadMode): Promise<ModeResult> {
   const wallStart = Date.now();
-  const log = makeRunLogDir();
-  const group = new ProcessGroup({ CHAOS_RUN_LOG: log.dir });
-  let cluster: OwnCluster | undefined;
-  let database: RunDatabase | undefined;
-  let sql: Sql | undefined;
-  let submitter: Submitter | undefined;
+  const undo: Array<() => Promise<void>> = [];
   try {
-    if (mode.outage !== undefined) cluster = await createCluster();
-    database = await createDatabase(cluster?.url);
-    sql = serverSql(database.url);
-    submitter = await serverSubmitter(database.url, SCHEMA, mode.maxAttempts);
+    const log = makeRunLogDir();
+    undo.push(toCleanUp(() => keepOrRemove(log)));
+    let cluster: OwnCluster | undefined;
+    if (mode.outage !== undefined) {
+      const own = await createCluster();
+      undo.push(toCleanUp(own.drop));
+      cluster = own;
+    }
+    const database = await createDatabase(cluster?.url);
+    undo.push(toCleanUp(database.drop));
+    const sql = serverSql(database.url);
+    undo.push(toCleanUp(sql.close));
+    const submitter = await serverSubmitter(database.url, SCHEMA, mode.maxAttempts);
+    undo.push(toCleanUp(submitter.close));
+    const group = new ProcessGroup({ CHAOS_RUN_LOG: log.dir });
+    undo.push(toCleanUp(() => group.killAll()));
     const url = database.url;
     const fleet = new Fleet({
       count: mode.workers,
@@ -75,11 +83,10 @@ export async function runServerMode(mode: LoadMode): Promise<ModeResult> {
     let maxBacklogAtKill = 0;
     const started = Date.now();
     if (mode.killEveryMs !== undefined) {
-      const reader = sql;
       fleet.killEvery(mode.killEveryMs, {
         onKill: (kill) => {
           disruptions.push({ kind: 'kill', ...kill });
-          void backlog(reader, SCHEMA).then(
+          void backlog(sql, SCHEMA).then(
             (n) => {
               maxBacklogAtKill = Math.max(maxBacklogAtKill, n);
             },
@@ -95,9 +102,8 @@ export async function runServerMode(mode: LoadMode): Promise<ModeResult> {
     if (mode.shape === 'saturated') await submitter.submit(jobs);
     else await submitSteadily(submitter, jobs, mode.rate ?? 100);
     await outage;
-    const reader = sql;
     const finished = await pollUntil(
-      async () => everyJobEnded(await stateCounts(reader, SCHEMA), jobs.length),
+      async () => everyJobEnded(await stateCounts(sql, SCHEMA), jobs.length),
       endBound(mode),
     );
     const elapsedMs = Date.now() - started;
@@ -120,12 +126,8 @@ export async function runServerMode(mode: LoadMode): Promise<ModeResult> {
       wallMs: Date.now() - wallStart,
     };
   } finally {
-    await group.killAll();
-    await submitter?.close().catch(() => {});
-    await sql?.close().catch(() => {});
-    await database?.drop().catch(() => {});
-    await cluster?.drop();
-    keepOrRemove(log);
+    // Newest first: the processes, then the producer and the database, then the cluster.
+    for (const step of undo.reverse()) await step();
   }
 }
 

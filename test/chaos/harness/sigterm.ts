@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WardenProcess } from '../../cli/helpers.js';
 import { within } from '../../helpers.js';
+import { toCleanUp } from './cleanup.js';
 import { createDatabase, type RunDatabase, serverSql } from './database.js';
 import { pollUntil } from './outcomes.js';
 import { CHAOS_TASKS, ProcessGroup } from './process-group.js';
@@ -104,12 +105,19 @@ const SERVE = ['serve', '--tasks', CHAOS_TASKS, '--port', '0', '--json'];
 
 /** SIGTERM of `warden serve` with `count` running tasks and their streams. */
 export async function serveCase(engine: 'pglite' | 'server', count = 100): Promise<SigtermResult> {
-  const log = makeRunLogDir();
-  const group = new ProcessGroup({ CHAOS_RUN_LOG: log.dir });
-  const dataDir = mkdtempSync(join(tmpdir(), 'warden-chaos-sigterm-'));
-  let database: RunDatabase | undefined;
+  const undo: Array<() => Promise<void>> = [];
   try {
-    if (engine === 'server') database = await createDatabase();
+    const log = makeRunLogDir();
+    undo.push(toCleanUp(() => keepOrRemove(log)));
+    const dataDir = mkdtempSync(join(tmpdir(), 'warden-chaos-sigterm-'));
+    undo.push(toCleanUp(() => rmSync(dataDir, { recursive: true, force: true })));
+    let database: RunDatabase | undefined;
+    if (engine === 'server') {
+      database = await createDatabase();
+      undo.push(toCleanUp(database.drop));
+    }
+    const group = new ProcessGroup({ CHAOS_RUN_LOG: log.dir });
+    undo.push(toCleanUp(() => group.killAll()));
     const where = database === undefined ? ['--data-dir', dataDir] : ['--database', database.url];
     const serve = group.start([...SERVE, ...where, '--concurrency', String(count)]);
     const streams = await holdAndFollow(await listening(serve), count);
@@ -125,10 +133,7 @@ export async function serveCase(engine: 'pglite' | 'server', count = 100): Promi
       ...judge(streams, ends),
     };
   } finally {
-    await group.killAll();
-    await database?.drop().catch(() => {});
-    rmSync(dataDir, { recursive: true, force: true });
-    keepOrRemove(log);
+    for (const step of undo.reverse()) await step();
   }
 }
 
@@ -138,11 +143,16 @@ export async function serveCase(engine: 'pglite' | 'server', count = 100): Promi
  * (each stream shows a second `started`); then SIGTERM of the serve ends every stream.
  */
 export async function workerCase(count = 100): Promise<SigtermResult> {
-  const log = makeRunLogDir();
-  const group = new ProcessGroup({ CHAOS_RUN_LOG: log.dir });
-  const database = await createDatabase();
-  const sql = serverSql(database.url);
+  const undo: Array<() => Promise<void>> = [];
   try {
+    const log = makeRunLogDir();
+    undo.push(toCleanUp(() => keepOrRemove(log)));
+    const database = await createDatabase();
+    undo.push(toCleanUp(database.drop));
+    const sql = serverSql(database.url);
+    undo.push(toCleanUp(sql.close));
+    const group = new ProcessGroup({ CHAOS_RUN_LOG: log.dir });
+    undo.push(toCleanUp(() => group.killAll()));
     const serve = group.start([...SERVE, '--database', database.url, '--concurrency', '0']);
     const url = await listening(serve);
     const worker = () =>
@@ -189,9 +199,6 @@ export async function workerCase(count = 100): Promise<SigtermResult> {
       ...judge(streams, ends),
     };
   } finally {
-    await group.killAll();
-    await sql.close().catch(() => {});
-    await database.drop().catch(() => {});
-    keepOrRemove(log);
+    for (const step of undo.reverse()) await step();
   }
 }
