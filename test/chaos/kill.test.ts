@@ -8,7 +8,7 @@ import { serverAvailable } from '../cli/helpers.js';
 import { cleanUpEverything } from './harness/cleanup.js';
 import { assertDisturbedButSound } from './harness/expectations.js';
 import type { LoadMode } from './harness/modes.js';
-import { formatOne } from './harness/report.js';
+import { diagnose, formatOne } from './harness/report.js';
 import { runServerMode } from './harness/server-run.js';
 
 const server = await serverAvailable();
@@ -41,7 +41,7 @@ for (const mode of modes) {
     timeout: 120_000,
   }, async (t) => {
     const result = await runServerMode(mode);
-    t.diagnostic(formatOne(result));
+    diagnose(t, formatOne(result));
     assertDisturbedButSound(result, { rescueWithinLease: true });
   });
 }

@@ -8,7 +8,7 @@ import { serverAvailable } from '../cli/helpers.js';
 import { cleanUpEverything } from './harness/cleanup.js';
 import { assertUndisturbed } from './harness/expectations.js';
 import type { LoadMode } from './harness/modes.js';
-import { formatOne } from './harness/report.js';
+import { diagnose, formatOne } from './harness/report.js';
 import { runServerMode } from './harness/server-run.js';
 
 const server = await serverAvailable();
@@ -16,19 +16,19 @@ after(cleanUpEverything);
 
 const modes: LoadMode[] = [
   {
-    name: 'pg saturated 5,000 on 3×c10, lease 1000',
+    name: 'pg saturated 10,000 on 3×c10, lease 1000',
     engine: 'server',
     shape: 'saturated',
-    jobs: 5_000,
+    jobs: 10_000,
     workers: 3,
     concurrency: 10,
     leaseMs: 1_000,
   },
   {
-    name: 'pg saturated 5,000 on 1×c50, lease 1000',
+    name: 'pg saturated 10,000 on 1×c50, lease 1000',
     engine: 'server',
     shape: 'saturated',
-    jobs: 5_000,
+    jobs: 10_000,
     workers: 1,
     concurrency: 50,
     leaseMs: 1_000,
@@ -41,7 +41,7 @@ for (const mode of modes) {
     timeout: 120_000,
   }, async (t) => {
     const result = await runServerMode(mode);
-    t.diagnostic(formatOne(result));
+    diagnose(t, formatOne(result));
     assertUndisturbed(result);
   });
 }

@@ -8,6 +8,7 @@ import { after, test } from 'node:test';
 import { serverAvailable } from '../cli/helpers.js';
 import { cleanUpEverything } from './harness/cleanup.js';
 import { assertGracefulSigterm } from './harness/expectations.js';
+import { diagnose, formatSigtermTable } from './harness/report.js';
 import { serveCase, workerCase } from './harness/sigterm.js';
 
 const server = await serverAvailable();
@@ -17,7 +18,7 @@ test('SIGTERM of warden serve on PGlite with 100 running tasks and 100 SSE clien
   timeout: 120_000,
 }, async (t) => {
   const result = await serveCase('pglite');
-  t.diagnostic(JSON.stringify(result));
+  diagnose(t, formatSigtermTable([result]));
   assertGracefulSigterm(result);
 });
 
@@ -26,7 +27,7 @@ test('SIGTERM of warden serve --database with 100 running tasks and 100 SSE clie
   timeout: 120_000,
 }, async (t) => {
   const result = await serveCase('server');
-  t.diagnostic(JSON.stringify(result));
+  diagnose(t, formatSigtermTable([result]));
   assertGracefulSigterm(result);
 });
 
@@ -35,6 +36,6 @@ test('SIGTERM of warden worker with 100 running tasks streamed by an API-only se
   timeout: 120_000,
 }, async (t) => {
   const result = await workerCase();
-  t.diagnostic(JSON.stringify(result));
+  diagnose(t, formatSigtermTable([result]));
   assertGracefulSigterm(result);
 });

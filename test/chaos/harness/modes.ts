@@ -19,6 +19,8 @@ export interface LoadMode {
   readonly killEveryMs?: number;
   /** Stop the run's own PostgreSQL cluster `afterMs` into the run, for `forMs`. */
   readonly outage?: { readonly afterMs: number; readonly forMs: number };
+  /** Saturated: submit every job before the workers start (they find the whole backlog). */
+  readonly backlogFirst?: boolean;
   /** Given to every job (server); undefined: the default (3). */
   readonly maxAttempts?: number;
 }
@@ -56,6 +58,16 @@ function serverModes(): LoadMode[] {
       });
     }
   }
+  modes.push({
+    name: 'pg backlog 20,000 then 3×c10 start, no kill, lease 1000',
+    engine: 'server',
+    shape: 'saturated',
+    jobs: 20_000,
+    backlogFirst: true,
+    workers: 3,
+    concurrency: 10,
+    leaseMs: 1_000,
+  });
   modes.push({
     name: 'pg saturated 1×c50, no kill, lease 1000',
     engine: 'server',

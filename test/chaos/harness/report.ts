@@ -1,6 +1,7 @@
 // The figures of each mode as a table for the terminal (the full form prints it), and one mode's
 // figures as one line (the short form's tests print that as a diagnostic).
 
+import type { TestContext } from 'node:test';
 import type { ModeResult } from './server-run.js';
 import type { SigtermResult } from './sigterm.js';
 
@@ -102,4 +103,9 @@ export function formatSigtermTable(results: readonly SigtermResult[]): string {
   return rows
     .map((row) => row.map((cell, i) => cell.padEnd(widths[i] as number)).join('  '))
     .join('\n');
+}
+
+/** Print `text` as the test's diagnostics, one line each (the reporter escapes newlines). */
+export function diagnose(t: TestContext, text: string): void {
+  for (const line of text.split('\n')) t.diagnostic(line);
 }

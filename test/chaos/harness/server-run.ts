@@ -77,11 +77,12 @@ export async function runServerMode(mode: LoadMode): Promise<ModeResult> {
           '--json',
         ]),
     });
-    await fleet.start();
     const jobs = makeJobs('c', mode.jobs);
+    const started = Date.now();
+    if (mode.backlogFirst === true) await submitter.submit(jobs);
+    await fleet.start();
     const disruptions: Disruption[] = [];
     let maxBacklogAtKill = 0;
-    const started = Date.now();
     if (mode.killEveryMs !== undefined) {
       fleet.killEvery(mode.killEveryMs, {
         onKill: (kill) => {
@@ -99,7 +100,9 @@ export async function runServerMode(mode: LoadMode): Promise<ModeResult> {
       cluster !== undefined && mode.outage !== undefined
         ? stopAndStart(cluster, mode.outage, disruptions)
         : Promise.resolve();
-    if (mode.shape === 'saturated') await submitter.submit(jobs);
+    if (mode.backlogFirst === true) {
+      // Submitted already.
+    } else if (mode.shape === 'saturated') await submitter.submit(jobs);
     else await submitSteadily(submitter, jobs, mode.rate ?? 100);
     await outage;
     const finished = await pollUntil(
