@@ -16,10 +16,10 @@ after(cleanUpEverything);
 
 const modes: LoadMode[] = [
   {
-    name: 'pg saturated 10,000 on 3×c10, lease 1000',
+    name: 'pg saturated 20,000 on 3×c10, lease 1000',
     engine: 'server',
     shape: 'saturated',
-    jobs: 10_000,
+    jobs: 20_000,
     workers: 3,
     concurrency: 10,
     leaseMs: 1_000,
