@@ -13,9 +13,9 @@
 // the worker (`host:pid:random`); it is explained by a kill of that pid before the sweep, or by
 // an outage; otherwise a live worker lost the lease.
 
+import type { JobOutcome } from './outcomes.js';
 import type { Run } from './run-log.js';
 import { runsByTask } from './run-log.js';
-import type { JobOutcome } from './outcomes.js';
 
 /** How long after a handler's end its outcome may still be unwritten, on a loaded machine. */
 export const COMMIT_SLACK_MS = 1_000;

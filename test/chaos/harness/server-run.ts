@@ -3,9 +3,9 @@
 // this process, kills and outages on schedule, then the figures.
 
 import { setTimeout as delay } from 'node:timers/promises';
-import { type Disruption, analyse, type Figures } from './analysis.js';
-import { createCluster, type OwnCluster } from './cluster.js';
+import { analyse, type Disruption, type Figures } from './analysis.js';
 import { toCleanUp } from './cleanup.js';
+import { createCluster, type OwnCluster } from './cluster.js';
 import { createDatabase, serverSql } from './database.js';
 import { Fleet } from './fleet.js';
 import { makeJobs, serverSubmitter, submitSteadily } from './load.js';
