@@ -2,7 +2,7 @@
 // of the figures. Not a test (it asserts nothing and always runs to the end): the short form's
 // tests under test/chaos/*.test.ts assert the same figures on smaller runs.
 //
-//   npm run chaos                       # everything (about 15–20 minutes)
+//   npm run chaos                       # everything (15–25 minutes on a 2-core machine)
 //   npm run chaos -- --only pglite      # only the modes whose name contains "pglite"
 //   npm run chaos -- --only sigterm     # only the SIGTERM cases
 //   CHAOS_KEEP_LOGS=1 npm run chaos ... # keep each run's handler logs (their paths are printed)
