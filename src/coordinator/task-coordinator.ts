@@ -6,17 +6,17 @@
  */
 
 import { InProcessBackend } from '../backend/in-process-backend.js';
-import { SHUT_DOWN_IN_STAGES, shutsDownInStages } from '../backend/internal/staged-shutdown.js';
-import type { HandlerRegistration, TaskHandler, TaskSpec } from '../backend/task-backend.js';
+import type { HandlerRegistration, TaskSpec } from '../backend/task-backend.js';
 import type { TaskEvent, TaskState } from '../backend/task-events.js';
 import { CancelReason, type CancelReasonInput } from '../cancel/cancel-reason.js';
+import type { CancelToken } from '../cancel/cancel-token.js';
 import { CoordinatorShutDownError, InvalidArgumentError } from '../errors.js';
 import { checkOptionKeys } from '../internal/option-keys.js';
 import { getDefaultRuntime } from '../lifecycle/default-runtime.js';
 import type { ShutdownHookRegistration } from '../lifecycle/runtime-options.js';
 import { createConsoleLogger, type Logger } from '../observe/logger.js';
-import { isCancellation } from '../task/internal/outcome.js';
 import { validateFunction, validateTimeout } from '../task/internal/validate.js';
+import { Scope } from '../task/scope.js';
 import {
   type CoordinatorBackend,
   type CoordinatorShutdownOptions,
@@ -27,24 +27,25 @@ import {
   type DefineOptions,
   defineOptionKeys,
   type ListOptions,
-  listOptionKeys,
   type StartOptions,
   type SubscribeOptions,
   startOptionKeys,
-  subscribeOptionKeys,
   type TaskCoordinatorOptions,
-  type TaskRunEnd,
   type TaskRunObserver,
 } from './coordinator-options.js';
 import {
+  backendListOptions,
+  checkSubscribe,
   coordinatorInfo,
+  countsOf,
   logCoordinatorShutdown,
   resolveCoordinatorOptions,
   shutdownEvent,
   validateOptionsObject,
-  validateQueueBound,
 } from './internal/coordinator-support.js';
-import { RunContext } from './internal/run-context.js';
+import { type DefinitionHost, definitionHandler } from './internal/definition-handler.js';
+import { shutDownOwnedBackend } from './internal/owned-backend-shutdown.js';
+import { RunObservers } from './internal/run-observers.js';
 import { type LocalRun, ShutdownDrain } from './internal/shutdown-drain.js';
 import { refused, Subscriber, type SubscriberHost } from './internal/subscriber.js';
 import type { TaskDefinition } from './task-context.js';
@@ -106,7 +107,7 @@ interface Kind {
  * await coordinator.shutdown();
  * ```
  */
-export class TaskCoordinator implements SubscriberHost, AsyncDisposable {
+export class TaskCoordinator implements SubscriberHost, DefinitionHost, AsyncDisposable {
   /** A name for logs. */
   readonly name: string;
   /** Where the tasks run and their events are recorded. */
@@ -126,7 +127,9 @@ export class TaskCoordinator implements SubscriberHost, AsyncDisposable {
    * a durable backend) even if the record does not say so yet. Bounded by the live subscribers.
    */
   private readonly _endedHere = new Set<string>();
-  private readonly _observers = new Set<TaskRunObserver>();
+  private readonly _observers: RunObservers;
+  /** Every subscriber's pump runs as a task of this scope. */
+  private readonly _scope: Scope;
   private _state: 'running' | 'stopping' | 'stopped' = 'running';
   private _shutdownReason: CancelReason | undefined = undefined;
   private _shutdown: Promise<CoordinatorShutdownReport> | undefined = undefined;
@@ -144,6 +147,12 @@ export class TaskCoordinator implements SubscriberHost, AsyncDisposable {
       given ??
       new InProcessBackend({ name: `${this.name}-backend`, logger: this._logger, runtime: false });
     this._shutdownBackend = resolved.shutdownBackend ?? given === undefined;
+    this._observers = new RunObservers(this._logger);
+    this._scope = new Scope({
+      name: `coordinator '${this.name}'`,
+      policy: 'isolate',
+      logger: this._logger,
+    });
     const runtime = resolved.runtime ?? getDefaultRuntime();
     if (runtime !== false) {
       this._runtimeHook = runtime.onShutdown(
@@ -190,7 +199,10 @@ export class TaskCoordinator implements SubscriberHost, AsyncDisposable {
     const { timeout } = options;
     if (timeout !== undefined) validateTimeout('options.timeout', timeout);
     if (this._state !== 'running') throw new CoordinatorShutDownError(this.name);
-    const registration = this.backend.register(kind, this._handler(kind, fn as TaskDefinition));
+    const registration = this.backend.register(
+      kind,
+      definitionHandler(this, kind, fn as TaskDefinition),
+    );
     const entry: Kind = { timeout, registration };
     this._kinds.set(kind, entry);
     const remove = (): void => {
@@ -236,14 +248,7 @@ export class TaskCoordinator implements SubscriberHost, AsyncDisposable {
 
   /** Task records, newest first, filtered by `status` and `kind`, paged by `limit` and `cursor`. */
   async list(options: ListOptions = {}): Promise<CoordinatorTaskInfo[]> {
-    validateOptionsObject('options', options, listOptionKeys, 'TaskCoordinator.list');
-    const { status, kind, limit, cursor } = options;
-    const infos = await this.backend.listTasks({
-      ...(status === undefined ? {} : { state: status }),
-      ...(kind === undefined ? {} : { type: kind }),
-      ...(limit === undefined ? {} : { limit }),
-      ...(cursor === undefined ? {} : { cursor }),
-    });
+    const infos = await this.backend.listTasks(backendListOptions(options));
     return infos.map(coordinatorInfo);
   }
 
@@ -264,16 +269,11 @@ export class TaskCoordinator implements SubscriberHost, AsyncDisposable {
    * ```
    */
   subscribe(id: string, options: SubscribeOptions = {}): AsyncIterableIterator<TaskEvent> {
-    if (typeof id !== 'string') throw new InvalidArgumentError('id', 'a string', id);
-    validateOptionsObject('options', options, subscribeOptionKeys, 'TaskCoordinator.subscribe');
-    const { lastEventId = 0, signal, maxQueuedEvents = this._maxQueuedEvents } = options;
-    if (!Number.isInteger(lastEventId) || lastEventId < 0) {
-      throw new InvalidArgumentError('options.lastEventId', 'an integer ≥ 0', lastEventId);
-    }
-    if (signal !== undefined && !(signal instanceof AbortSignal)) {
-      throw new InvalidArgumentError('options.signal', 'an AbortSignal', signal);
-    }
-    validateQueueBound('options.maxQueuedEvents', maxQueuedEvents);
+    const { lastEventId, signal, maxQueuedEvents } = checkSubscribe(
+      id,
+      options,
+      this._maxQueuedEvents,
+    );
     if (this._state !== 'running') return refused(new CoordinatorShutDownError(this.name));
     return new Subscriber(this, id, lastEventId, maxQueuedEvents, signal);
   }
@@ -303,12 +303,7 @@ export class TaskCoordinator implements SubscriberHost, AsyncDisposable {
    * ```
    */
   async counts(): Promise<Record<TaskState, number>> {
-    const backend = this.backend as CoordinatorBackend & {
-      counts?: () => Promise<Record<TaskState, number>>;
-    };
-    if (typeof backend.counts === 'function') return backend.counts();
-    const { queued, running, succeeded, failed, cancelled } = backend.stats();
-    return { queued, running, succeeded, failed, cancelled };
+    return countsOf(this.backend);
   }
 
   /**
@@ -321,14 +316,7 @@ export class TaskCoordinator implements SubscriberHost, AsyncDisposable {
    * ```
    */
   observe(observer: TaskRunObserver): Disposable & { dispose(): void } {
-    if (typeof observer !== 'object' || observer === null) {
-      throw new InvalidArgumentError('observer', 'an object with started and/or ended', observer);
-    }
-    this._observers.add(observer);
-    const remove = (): void => {
-      this._observers.delete(observer);
-    };
-    return { dispose: remove, [Symbol.dispose]: remove };
+    return this._observers.add(observer);
   }
 
   /** What the coordinator holds now: handlers running here, live subscribers. */
@@ -392,88 +380,39 @@ export class TaskCoordinator implements SubscriberHost, AsyncDisposable {
     this._drain?.subscriberEnded(subscriber);
   }
 
+  /** @internal {@link DefinitionHost}. */
+  get shutdownReason(): CancelReason | undefined {
+    return this._shutdownReason;
+  }
+
+  /** @internal {@link DefinitionHost}. */
+  get observers(): RunObservers {
+    return this._observers;
+  }
+
+  /** @internal {@link DefinitionHost}. */
+  runStarted(run: LocalRun): void {
+    this._local.set(run.id, run);
+  }
+
+  /** @internal {@link DefinitionHost}. */
+  runEnded(run: LocalRun): void {
+    if (this._local.get(run.id) === run) this._local.delete(run.id);
+    if (this._followed.has(run.id)) this._endedHere.add(run.id);
+    this._drain?.runEnded(run);
+  }
+
+  /** @internal {@link SubscriberHost}. */
+  runPump(pump: (token: CancelToken) => Promise<void>): void {
+    this._scope.spawn(pump, 'subscriber');
+  }
+
   /** @internal {@link SubscriberHost}. */
   shutdownEvent(taskId: string, lastSeq: number): TaskEvent {
     const reason =
       this._shutdownReason ??
       CancelReason.shutdown(`the backend of coordinator '${this.name}' shut down`);
     return shutdownEvent(taskId, lastSeq, reason);
-  }
-
-  /** The backend handler of `kind`: builds the context and tracks the run while it lasts. */
-  private _handler(kind: string, fn: TaskDefinition): TaskHandler {
-    return async (input, handlerContext) => {
-      const ctx = new RunContext(input, handlerContext);
-      if (this._state !== 'running') {
-        // Accepted before the shutdown, started after: it does not run here.
-        handlerContext.token.cancel(this._shutdownReason);
-        if (this._state === 'stopped') return fn(ctx);
-      }
-      const run: LocalRun = {
-        id: handlerContext.id,
-        kind,
-        token: handlerContext.token,
-        startedAt: Date.now(),
-      };
-      this._local.set(run.id, run);
-      const attempt = handlerContext.attempt;
-      this._notify('started', { id: run.id, kind, attempt });
-      let outcome: TaskRunEnd['outcome'] = 'failed';
-      try {
-        const result = await fn(ctx);
-        outcome = 'succeeded';
-        return result;
-      } catch (error) {
-        const reason = handlerContext.token.reason;
-        if (reason !== undefined && reason.kind !== 'timeout' && isCancellation(error)) {
-          outcome = 'cancelled';
-        }
-        throw error;
-      } finally {
-        if (this._local.get(run.id) === run) this._local.delete(run.id);
-        if (this._followed.has(run.id)) this._endedHere.add(run.id);
-        this._drain?.runEnded(run);
-        const timeout = handlerContext.token.reason?.kind === 'timeout';
-        const durationMs = Date.now() - run.startedAt;
-        this._notify('ended', { id: run.id, kind, attempt, outcome, timeout, durationMs });
-      }
-    };
-  }
-
-  /**
-   * Begin the shutdown of the backend we own: it stops what runs here (a durable one hands it
-   * back to its queue). A backend that can leaves its event followers open until `close()`.
-   */
-  private _shutDownBackend(timeout: number): { drained: Promise<void>; close(): Promise<void> } {
-    const options = { timeout: 0, grace: timeout, dropQueued: true };
-    const failed = (error: unknown): void =>
-      this._logger.error({ err: error, coordinator: this.name }, 'backend shutdown failed');
-    const backend = this.backend;
-    if (shutsDownInStages(backend)) {
-      try {
-        const stages = backend[SHUT_DOWN_IN_STAGES](options);
-        return { drained: stages.drained.then(() => {}, failed), close: () => stages.close() };
-      } catch (error) {
-        failed(error);
-        return { drained: Promise.resolve(), close: () => Promise.resolve() };
-      }
-    }
-    const drained = backend.shutdown(options).then(() => {}, failed);
-    return { drained, close: () => drained };
-  }
-
-  /** Tell the observers; one that throws is logged, never allowed to break a run. */
-  private _notify<K extends keyof TaskRunObserver>(
-    what: K,
-    run: Parameters<NonNullable<TaskRunObserver[K]>>[0],
-  ): void {
-    for (const observer of this._observers) {
-      try {
-        (observer[what] as ((run: unknown) => void) | undefined)?.call(observer, run);
-      } catch (error) {
-        this._logger.error({ err: error, taskId: run.id }, `task run observer threw on ${what}`);
-      }
-    }
   }
 
   private async _runShutdown(timeout: number): Promise<CoordinatorShutdownReport> {
@@ -497,7 +436,9 @@ export class TaskCoordinator implements SubscriberHost, AsyncDisposable {
     // hands those tasks back to its queue, for another worker, rather than cancelling them.
     // Otherwise we cancel them, and the backend records them as cancelled.
     if (!this._shutdownBackend) for (const run of runs) run.token.cancel(reason);
-    const backendStages = this._shutdownBackend ? this._shutDownBackend(timeout) : undefined;
+    const backendStages = this._shutdownBackend
+      ? shutDownOwnedBackend(this.backend, timeout, this._logger, this.name)
+      : undefined;
     const backendDone = backendStages?.drained;
     // 1. The stopped tasks clean up.
     let finished = await drain.until(() => drain.runs.size === 0);
@@ -521,6 +462,10 @@ export class TaskCoordinator implements SubscriberHost, AsyncDisposable {
     finished = await drain.until(() => drain.subscribers.size === 0);
     this._drain = undefined;
     for (const subscriber of [...drain.subscribers]) drain.cut(subscriber, cutOff);
+    // Cancel, then a bounded close: every pump still running (subscribers the drain did not
+    // track, such as those that never iterated) ends now.
+    this._scope.cancel(reason);
+    await drain.within(this._scope.close());
     const now = Date.now();
     const unfinished = [...drain.runs].map((run) => ({
       id: run.id,

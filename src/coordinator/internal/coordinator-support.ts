@@ -1,7 +1,12 @@
-// Small pieces of the coordinator: option checks, the record mapping, the synthesised
-// `shutdown` event, and the shutdown log line.
+// Small pieces of the coordinator: option checks (the constructor's, list's, subscribe's), the
+// record mapping, the synthesised `shutdown` event, and the shutdown log line.
 
-import type { TaskEvent, TaskInfo } from '../../backend/task-events.js';
+import type {
+  ListTasksOptions,
+  TaskEvent,
+  TaskInfo,
+  TaskState,
+} from '../../backend/task-events.js';
 import type { CancelReason } from '../../cancel/cancel-reason.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { checkOptionKeys } from '../../internal/option-keys.js';
@@ -9,10 +14,15 @@ import { Runtime } from '../../lifecycle/runtime.js';
 import type { Logger } from '../../observe/logger.js';
 import { validateTimeout } from '../../task/internal/validate.js';
 import {
+  type CoordinatorBackend,
   type CoordinatorShutdownReport,
   type CoordinatorTaskInfo,
   coordinatorDefaults,
   coordinatorOptionKeys,
+  type ListOptions,
+  listOptionKeys,
+  type SubscribeOptions,
+  subscribeOptionKeys,
   type TaskCoordinatorOptions,
 } from '../coordinator-options.js';
 
@@ -161,4 +171,45 @@ export function logCoordinatorShutdown(
       names === '' ? '' : `: ${names}${more}`
     }; ${report.subscribersCutOff} subscriber(s) got a shutdown event`,
   );
+}
+
+/** The backend's `listTasks` options for the coordinator's `list(options)`, checked. */
+export function backendListOptions(options: ListOptions): ListTasksOptions {
+  validateOptionsObject('options', options, listOptionKeys, 'TaskCoordinator.list');
+  const { status, kind, limit, cursor } = options;
+  return {
+    ...(status === undefined ? {} : { state: status }),
+    ...(kind === undefined ? {} : { type: kind }),
+    ...(limit === undefined ? {} : { limit }),
+    ...(cursor === undefined ? {} : { cursor }),
+  };
+}
+
+/** `subscribe(id, options)`'s arguments, checked, with the coordinator's queue bound. */
+export function checkSubscribe(
+  id: unknown,
+  options: SubscribeOptions,
+  defaultMaxQueued: number,
+): { lastEventId: number; signal: AbortSignal | undefined; maxQueuedEvents: number } {
+  if (typeof id !== 'string') throw new InvalidArgumentError('id', 'a string', id);
+  validateOptionsObject('options', options, subscribeOptionKeys, 'TaskCoordinator.subscribe');
+  const { lastEventId = 0, signal, maxQueuedEvents = defaultMaxQueued } = options;
+  if (!Number.isInteger(lastEventId) || lastEventId < 0) {
+    throw new InvalidArgumentError('options.lastEventId', 'an integer ≥ 0', lastEventId);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new InvalidArgumentError('options.signal', 'an AbortSignal', signal);
+  }
+  validateQueueBound('options.maxQueuedEvents', maxQueuedEvents);
+  return { lastEventId, signal, maxQueuedEvents };
+}
+
+/** How many tasks `backend` holds in each state: its own `counts()` when it has one. */
+export function countsOf(backend: CoordinatorBackend): Promise<Record<TaskState, number>> {
+  const counted = backend as CoordinatorBackend & {
+    counts?: () => Promise<Record<TaskState, number>>;
+  };
+  if (typeof counted.counts === 'function') return counted.counts();
+  const { queued, running, succeeded, failed, cancelled } = backend.stats();
+  return Promise.resolve({ queued, running, succeeded, failed, cancelled });
 }

@@ -9,6 +9,7 @@
 
 import { FOLLOW_BATCHES, isBatchSource } from '../../backend/internal/batch-follow.js';
 import type { TaskEvent, TaskEventSource } from '../../backend/task-events.js';
+import type { CancelToken } from '../../cancel/cancel-token.js';
 import { BackendShutDownError } from '../../errors.js';
 
 /** What a subscriber needs from its coordinator. */
@@ -21,6 +22,11 @@ export interface SubscriberHost {
   subscriberEnded(subscriber: Subscriber): void;
   /** The `shutdown` event that ends a stream whose backend shut down under it. */
   shutdownEvent(taskId: string, lastSeq: number): TaskEvent;
+  /**
+   * Run a subscriber's pump as a task of the host's scope: cancelling the scope cuts the
+   * subscriber off with `shutdown`.
+   */
+  runPump(pump: (token: CancelToken) => Promise<void>): void;
 }
 
 const TERMINAL: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
@@ -138,10 +144,22 @@ export class Subscriber implements AsyncIterableIterator<TaskEvent> {
       this._onAbort = () => this._close();
       signal.addEventListener('abort', this._onAbort, { once: true });
     }
-    void this._pump();
+    this._host.runPump((token) => this._pump(token));
   }
 
-  private async _pump(): Promise<void> {
+  private async _pump(token: CancelToken): Promise<void> {
+    // The host's scope cancelled (its shutdown's last step): end like any stream cut off.
+    const cancelled = token.onCancel(() =>
+      this.cutOff((lastSeq) => this._host.shutdownEvent(this.taskId, lastSeq)),
+    );
+    try {
+      await this._follow();
+    } finally {
+      cancelled.dispose();
+    }
+  }
+
+  private async _follow(): Promise<void> {
     try {
       const source = this._host.source;
       if (isBatchSource(source)) {
