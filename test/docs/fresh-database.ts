@@ -2,28 +2,10 @@
 // and migrates it, as a reader's would, so it gets a database of its own, dropped afterwards.
 
 import pg from 'pg';
+import { SERVER_URL } from '../cli/helpers.js';
 
-/** The tests' server: WARDEN_TEST_DATABASE_URL, or the local default. */
-export const SERVER_URL =
-  process.env.WARDEN_TEST_DATABASE_URL || 'postgres://root@127.0.0.1:5432/test';
-
-/**
- * Whether the server answers. A configured WARDEN_TEST_DATABASE_URL must (else this throws);
- * the local default may be absent, and then the blocks that need it are skipped, saying why.
- */
-export async function serverAvailable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: SERVER_URL, connectionTimeoutMillis: 3_000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch (error) {
-    if (process.env.WARDEN_TEST_DATABASE_URL) {
-      throw new Error(`WARDEN_TEST_DATABASE_URL=${SERVER_URL} is not reachable`, { cause: error });
-    }
-    return false;
-  }
-}
+// The same server, and the same check for it, as the other tests.
+export { SERVER_URL, serverAvailable } from '../cli/helpers.js';
 
 let made = 0;
 

@@ -74,3 +74,26 @@ export async function recordWhere(
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/**
+ * Make job `id` look claimed by a worker that died: running, lease expired (or, with `leaseMs`,
+ * still valid that long). `started`: whether the claimed attempt's handler had begun.
+ */
+export async function orphan(
+  engine: Engine,
+  schema: string,
+  id: string,
+  { started, leaseMs = -1_000 }: { started: boolean; leaseMs?: number },
+): Promise<void> {
+  const begin = started
+    ? `, last_seq = last_seq + 1, attempt_seqs = attempt_seqs || (last_seq + 1),
+       attempt_times = attempt_times || now(), attempt_nums = attempt_nums || (attempts + 1),
+       started_at = now(), attempt_started = true`
+    : '';
+  await engine.query(
+    `UPDATE "${schema}".jobs SET state = 'running', locked_by = 'ghost', attempts = attempts + 1,
+       lease_expires_at = now() + $2::int * interval '1 millisecond' ${begin}
+     WHERE id = $1`,
+    [id, leaseMs],
+  );
+}

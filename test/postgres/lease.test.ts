@@ -9,19 +9,7 @@ import { CancelledError, type CancelReason, Runtime } from '../../src/index.js';
 import { LeaseLostError } from '../../src/postgres/index.js';
 import { deferred, silentLogger, within } from '../helpers.js';
 import { type Engine, engines } from './engines.js';
-import { allEvents, ended, makeBackend, recordWhere } from './helpers.js';
-
-/** Make job `id` look claimed by a worker that died: running, lease already expired. */
-async function orphan(engine: Engine, schema: string, id: string, extra = ''): Promise<void> {
-  await engine.query(
-    `UPDATE "${schema}".jobs SET state = 'running', locked_by = 'ghost', attempts = attempts + 1,
-       started_at = now(), last_seq = last_seq + 1, attempt_seqs = attempt_seqs || (last_seq + 1),
-       attempt_times = attempt_times || now(), attempt_nums = attempt_nums || (attempts + 1),
-       attempt_started = true, lease_expires_at = now() - interval '1 second' ${extra}
-     WHERE id = $1`,
-    [id],
-  );
-}
+import { allEvents, ended, makeBackend, orphan, recordWhere } from './helpers.js';
 
 for (const engine of await engines()) {
   describe(`PostgresBackend leases and shutdown: ${engine.name}`, () => {
@@ -30,7 +18,7 @@ for (const engine of await engines()) {
       const producer = makeBackend(engine, { schema, concurrency: 0, types: { t: {} } });
       await producer.start();
       const { id } = await producer.submit({ type: 't', payload: null });
-      await orphan(engine, schema, id);
+      await orphan(engine, schema, id, { started: true });
       const worker = makeBackend(engine, { schema, leaseTimeout: 1_000 });
       const attempts: number[] = [];
       worker.register('t', (_payload, ctx) => {
@@ -61,12 +49,12 @@ for (const engine of await engines()) {
       await producer.start();
       const last = await producer.submit({ type: 't', payload: null, maxAttempts: 1 });
       const wanted = await producer.submit({ type: 't', payload: null });
-      await orphan(engine, schema, last.id);
-      await orphan(
-        engine,
-        schema,
-        wanted.id,
-        `, cancel_requested = '{"kind":"requested","message":"stop"}'`,
+      await orphan(engine, schema, last.id, { started: true });
+      await orphan(engine, schema, wanted.id, { started: true });
+      await engine.query(
+        `UPDATE "${schema}".jobs SET cancel_requested = '{"kind":"requested","message":"stop"}'
+         WHERE id = $1`,
+        [wanted.id],
       );
       const worker = makeBackend(engine, { schema, leaseTimeout: 1_000 });
       worker.register('t', () => assert.fail('must not run'));

@@ -12,30 +12,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { migrate, PostgresBackend } from '../../src/postgres/index.js';
 import { captureLogger, deferred, within } from '../helpers.js';
 import { type Engine, engines } from './engines.js';
-import { allEvents, makeBackend, recordWhere } from './helpers.js';
-
-/**
- * Make job `id` look claimed by a worker that died: running, lease expired (or, with `leaseMs`,
- * still valid that long). `started`: whether the claimed attempt's handler had begun.
- */
-async function orphan(
-  engine: Engine,
-  schema: string,
-  id: string,
-  { started, leaseMs = -1_000 }: { started: boolean; leaseMs?: number },
-): Promise<void> {
-  const begin = started
-    ? `, last_seq = last_seq + 1, attempt_seqs = attempt_seqs || (last_seq + 1),
-       attempt_times = attempt_times || now(), attempt_nums = attempt_nums || (attempts + 1),
-       started_at = now(), attempt_started = true`
-    : '';
-  await engine.query(
-    `UPDATE "${schema}".jobs SET state = 'running', locked_by = 'ghost', attempts = attempts + 1,
-       lease_expires_at = now() + $2::int * interval '1 millisecond' ${begin}
-     WHERE id = $1`,
-    [id, leaseMs],
-  );
-}
+import { allEvents, makeBackend, orphan, recordWhere } from './helpers.js';
 
 for (const engine of await engines()) {
   describe(`PostgresBackend rescue: ${engine.name}`, () => {
