@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { CancelledError, type CancelReason, Runtime } from '../../src/index.js';
 import { LeaseLostError } from '../../src/postgres/index.js';
 import { deferred, silentLogger, within } from '../helpers.js';
-import { type Engine, engines } from './engines.js';
+import { engines } from './engines.js';
 import { allEvents, ended, makeBackend, orphan, recordWhere } from './helpers.js';
 
 for (const engine of await engines()) {
