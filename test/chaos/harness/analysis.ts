@@ -114,9 +114,13 @@ export function analyse(record: RunRecord): Figures {
       figures.reruns++;
       const earlier = runs[i - 1] as Run;
       const later = runs[i] as Run;
-      if (!rerunExplained(earlier, later, record.disruptions)) {
+      const cause = explainingDisruption(earlier, later, record.disruptions);
+      if (cause === undefined) {
         figures.unexplainedReruns++;
         if (figures.examples.length < 5) figures.examples.push(describeRerun(earlier, later));
+      } else if (cause.kind === 'kill') {
+        // A job the killed process held, run again: how long it took from the kill.
+        rescues.push(later.start - cause.at);
       }
     }
     let liveLoss = false;
@@ -140,10 +144,9 @@ export function analyse(record: RunRecord): Figures {
       }
       if (kill !== undefined) {
         const rerun = runs.find((run) => run.start >= kill.at && run.attempt > error.attempt);
-        if (rerun === undefined) {
-          if (outcome?.state !== 'failed' && outcome?.state !== 'cancelled')
-            figures.rescueMissing++;
-        } else rescues.push(rerun.start - kill.at);
+        if (rerun === undefined && outcome?.state !== 'failed' && outcome?.state !== 'cancelled') {
+          figures.rescueMissing++;
+        }
       }
     }
     if (liveLoss) {
@@ -162,8 +165,13 @@ export function analyse(record: RunRecord): Figures {
 }
 
 /** Whether a disruption explains `later` re-running what `earlier` ran (see the file comment). */
-function rerunExplained(earlier: Run, later: Run, disruptions: readonly Disruption[]): boolean {
-  return disruptions.some((d) => {
+/** The kill or outage that explains `later` running again after `earlier`, if any. */
+function explainingDisruption(
+  earlier: Run,
+  later: Run,
+  disruptions: readonly Disruption[],
+): Disruption | undefined {
+  return disruptions.find((d) => {
     if (d.kind === 'kill') {
       return (
         d.pid === earlier.pid &&
