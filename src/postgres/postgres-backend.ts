@@ -39,8 +39,10 @@ import {
   BackendShutDownError,
   DatabaseUnavailableError,
   InvalidArgumentError,
+  UnknownTaskError,
   UnknownTaskTypeError,
 } from '../errors.js';
+import { isStorableText } from '../internal/storable-text.js';
 import type { ShutdownHookRegistration } from '../lifecycle/runtime-options.js';
 import { createConsoleLogger, type Logger } from '../observe/logger.js';
 import { isConnectionError } from './driver.js';
@@ -214,6 +216,8 @@ export class PostgresBackend implements TaskBackend, TaskEventSource, StagedShut
   async cancel(id: string, reason?: CancelReasonInput): Promise<boolean> {
     if (typeof id !== 'string') throw new InvalidArgumentError('id', 'a string', id);
     validateReason(reason);
+    // No stored id holds a NUL or half a character (ids are checked at submit).
+    if (!isStorableText(id)) return false;
     const connection = await this._connected();
     const full =
       reason === undefined || typeof reason === 'string'
@@ -234,8 +238,13 @@ export class PostgresBackend implements TaskBackend, TaskEventSource, StagedShut
       );
     } catch (error) {
       // The database is down: a job running here is still cancelled, and its end is written
-      // once the database is back.
-      if (connection.worker?.cancelLocal(id, undefined, full) === true) return true;
+      // once the database is back. Any other failure is not a cancellation: it is thrown.
+      if (
+        error instanceof DatabaseUnavailableError &&
+        connection.worker?.cancelLocal(id, undefined, full) === true
+      ) {
+        return true;
+      }
       throw error;
     } finally {
       settled?.();
@@ -260,6 +269,7 @@ export class PostgresBackend implements TaskBackend, TaskEventSource, StagedShut
   ): Promise<PostgresSubmitResult | undefined> {
     if (typeof id !== 'string') throw new InvalidArgumentError('id', 'a string', id);
     const { id: newId, maxAttempts: attempts } = retryOptions(options);
+    if (!isStorableText(id)) return undefined;
     const connection = await this._connected();
     const rows = await this._query<{ id: string }>(connection, 'retry the task', () =>
       connection.driver.query(retryJob(this._schema), [id, newId, attempts, this._schema.channel]),
@@ -270,6 +280,7 @@ export class PostgresBackend implements TaskBackend, TaskEventSource, StagedShut
   /** The job's record, or `undefined` for an unknown (or deleted) id. */
   async getTask(id: string): Promise<PostgresTaskInfo | undefined> {
     if (typeof id !== 'string') throw new InvalidArgumentError('id', 'a string', id);
+    if (!isStorableText(id)) return undefined;
     const connection = await this._connected();
     const rows = await this._query<TaskRow>(connection, 'read the task', () =>
       connection.driver.query(getTask(this._schema), [id]),
@@ -293,6 +304,10 @@ export class PostgresBackend implements TaskBackend, TaskEventSource, StagedShut
     return {
       async *[Symbol.asyncIterator]() {
         const connection = await self._connected();
+        // An id that no task can have (a NUL would reach PostgreSQL, which refuses it).
+        if (typeof id === 'string' && !isStorableText(id)) {
+          throw new UnknownTaskError(self.name, id);
+        }
         yield* connection.followers.follow(id, options);
       },
     };

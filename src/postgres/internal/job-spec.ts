@@ -11,6 +11,7 @@ import {
 import { checkPayload } from '../../backend/validate-payload.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { checkOptionKeys, type OptionKeys, optionKeys } from '../../internal/option-keys.js';
+import { isStorableText } from '../../internal/storable-text.js';
 import { validateTimeout } from '../../task/internal/validate.js';
 import { integer, type ResolvedPostgresOptions } from '../options.js';
 import type { PostgresTaskSpec } from '../types.js';
@@ -66,11 +67,14 @@ export function jobRow(
   if (maxAttempts !== undefined) integer('task.maxAttempts', maxAttempts, 1, 1_000_000);
   if (
     jobKey !== undefined &&
-    (typeof jobKey !== 'string' || jobKey.length === 0 || jobKey.length > MAX_JOB_KEY)
+    (typeof jobKey !== 'string' ||
+      jobKey.length === 0 ||
+      jobKey.length > MAX_JOB_KEY ||
+      !isStorableText(jobKey))
   ) {
     throw new InvalidArgumentError(
       'task.jobKey',
-      `a string of 1–${MAX_JOB_KEY} characters`,
+      `a string of 1–${MAX_JOB_KEY} characters without NUL or lone surrogates`,
       jobKey,
     );
   }

@@ -10,6 +10,7 @@ import type { BackendShutdownOptions } from '../../backend/task-backend.js';
 import type { ListTasksOptions, TaskState } from '../../backend/task-events.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { checkOptionKeys, type OptionKeys, optionKeys } from '../../internal/option-keys.js';
+import { isStorableText } from '../../internal/storable-text.js';
 import { validateTimeout } from '../../task/internal/validate.js';
 import { integer } from '../options.js';
 import type { RetryTaskOptions } from '../types.js';
@@ -51,10 +52,11 @@ export function listOptions(options: ListTasksOptions): ListParams {
       }
     }
   }
-  if (type !== undefined && typeof type !== 'string') {
-    throw new InvalidArgumentError('options.type', 'a string', type);
+  // A NUL (or half a character) would reach PostgreSQL, which refuses it: a bad argument here.
+  if (type !== undefined && (typeof type !== 'string' || !isStorableText(type))) {
+    throw new InvalidArgumentError('options.type', 'a string without NUL or lone surrogates', type);
   }
-  if (cursor !== undefined && typeof cursor !== 'string') {
+  if (cursor !== undefined && (typeof cursor !== 'string' || !isStorableText(cursor))) {
     throw new InvalidArgumentError('options.cursor', 'a task id', cursor);
   }
   return {

@@ -2,6 +2,7 @@
 
 import type { SerializedError, TaskState } from '../../backend/task-events.js';
 import type { CancelReason, CancelReasonKind } from '../../cancel/cancel-reason.js';
+import { storableText } from '../../internal/storable-text.js';
 import type { AttemptError, PostgresTaskInfo } from '../types.js';
 
 /** A row of `get_task` / `list_tasks`. */
@@ -73,10 +74,9 @@ function plainError(error: AttemptError): SerializedError {
 /** Longest message kept in a stored error or reason (a NOTIFY payload holds 8,000 bytes). */
 const MAX_MESSAGE = 1_000;
 
-/** `text` fit for a `jsonb` string: at most MAX_MESSAGE characters, no NUL (jsonb refuses it). */
+/** `text` fit for a `jsonb` string: see {@link storableText}, at most MAX_MESSAGE units. */
 function clip(text: string): string {
-  const clean = text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
-  return clean.length <= MAX_MESSAGE ? clean : `${clean.slice(0, MAX_MESSAGE - 1)}…`;
+  return storableText(text, MAX_MESSAGE);
 }
 
 /** An error as plain JSON: name, message and, when it has one, its string `code`. */
