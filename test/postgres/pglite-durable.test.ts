@@ -2,12 +2,20 @@
 // still there (and run) when a new backend opens the same directory.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { PostgresBackend } from '../../src/postgres/index.js';
 import { deferred, silentLogger, within } from '../helpers.js';
+
+const run = promisify(execFile);
+const FRESH_DATA_DIR = fileURLToPath(
+  new URL('../fixtures/postgres/fresh-data-dir.ts', import.meta.url),
+);
 
 describe('PostgresBackend on a PGlite data directory', () => {
   test('jobs survive a restart of the process-embedded database', async () => {
@@ -36,5 +44,16 @@ describe('PostgresBackend on a PGlite data directory', () => {
       id,
     });
     await second.shutdown();
+  });
+
+  test('a fresh data directory is created without keeping initdb’s memory, with small buffers', async (t) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'warden-pglite-'));
+    t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+    // A process of its own: this one has other PGlite instances' memory mapped already.
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', FRESH_DATA_DIR, dataDir]);
+    // initdb in the process kept about 700 MB; the database itself takes about 150 MB.
+    const rss = Number(stdout.trim());
+    assert.ok(rss > 0 && rss < 450, `resident memory after start: ${rss} MB`);
+    assert.ok(existsSync(join(dataDir, 'PG_VERSION')));
   });
 });

@@ -2,6 +2,10 @@
 // serialised by PGlite), with the same SQL as the `pg` adapter and PGlite's own `listen()`.
 // A data directory gives durability with no server; no data directory keeps it in memory.
 
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { PGliteInterface } from '@electric-sql/pglite';
 import {
   type DriverHealth,
@@ -12,15 +16,48 @@ import {
   type Statement,
 } from '../driver.js';
 
+/**
+ * The settings of an embedded database Warden opens itself. PGlite's default shared buffers
+ * (128 MB) are most of its memory; a task queue's working set is far smaller.
+ */
+export const EMBEDDED_SETTINGS: readonly string[] = ['shared_buffers=16MB', 'wal_buffers=1MB'];
+
 /** Use `db` (which stays open on close), or open one on `dataDir` (closed on close). */
 export async function openPgliteDriver(
   source: PGliteInterface | { readonly dataDir?: string | undefined },
 ): Promise<SqlDriver> {
   if (isPglite(source)) return new PgliteDriver(source, false);
   const { PGlite } = await import('@electric-sql/pglite');
+  const options = { postgresqlconf: [...EMBEDDED_SETTINGS] };
+  const { dataDir } = source;
+  if (dataDir !== undefined && !existsSync(join(dataDir, 'PG_VERSION'))) {
+    await initialiseDataDir(dataDir);
+  }
   const db =
-    source.dataDir === undefined ? await PGlite.create() : await PGlite.create(source.dataDir);
+    dataDir === undefined ? await PGlite.create(options) : await PGlite.create(dataDir, options);
   return new PgliteDriver(db, true);
+}
+
+/**
+ * Create a fresh data directory in a short-lived child process: PGlite's `initdb` takes about
+ * 500 MB that the process would otherwise keep. Rejects when the child fails.
+ */
+async function initialiseDataDir(dataDir: string): Promise<void> {
+  const module = import.meta.resolve('@electric-sql/pglite');
+  const script = `const { PGlite } = await import(${JSON.stringify(module)});
+const db = await PGlite.create(${JSON.stringify(dataDir)});
+await db.close();`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) {
+    throw new Error(`creating the embedded database in ${dataDir} failed: ${stderr.trim()}`);
+  }
 }
 
 /** True when `value` looks like a PGlite instance (rather than `{ dataDir }`). */
