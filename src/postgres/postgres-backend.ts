@@ -50,6 +50,7 @@ import { type Connection, connect } from './internal/connection.js';
 import { close, drain } from './internal/drain.js';
 import { jobRow } from './internal/job-spec.js';
 import { listOptions, retryOptions, shutdownOptions } from './internal/read-options.js';
+import { RecordReader } from './internal/record-reader.js';
 import { serializeReason, type TaskRow, toTaskInfo } from './internal/task-row.js';
 import type { WorkerCounters } from './internal/worker.js';
 import {
@@ -59,7 +60,6 @@ import {
 } from './options.js';
 import { cancelJob } from './sql/cancel-job.js';
 import { countJobs } from './sql/count-jobs.js';
-import { getTask } from './sql/get-task.js';
 import { listTasks } from './sql/list-tasks.js';
 import { retryJob } from './sql/retry-job.js';
 import { type SchemaNames, schemaNames } from './sql/statement.js';
@@ -137,6 +137,8 @@ export class PostgresBackend implements TaskBackend, TaskEventSource, StagedShut
   private _shutdown: ShutdownStages | undefined = undefined;
   private _closed: Promise<void> | undefined = undefined;
   private _shutdownDone: Promise<BackendShutdownReport> | undefined = undefined;
+  /** Reads `getTask`'s records, those of one event-loop turn in one statement. */
+  private _records: RecordReader | undefined = undefined;
   private _runtimeHook: ShutdownHookRegistration | undefined = undefined;
 
   constructor(options: PostgresBackendOptions) {
@@ -282,9 +284,12 @@ export class PostgresBackend implements TaskBackend, TaskEventSource, StagedShut
     if (typeof id !== 'string') throw new InvalidArgumentError('id', 'a string', id);
     if (!isStorableText(id)) return undefined;
     const connection = await this._connected();
-    const rows = await this._query<TaskRow>(connection, 'read the task', () =>
-      connection.driver.query(getTask(this._schema), [id]),
-    );
+    this._records ??= new RecordReader(connection.driver, this._schema);
+    const records = this._records;
+    const rows = await this._query<TaskRow>(connection, 'read the task', async () => {
+      const row = await records.read(id);
+      return row === undefined ? [] : [row];
+    });
     return rows[0] === undefined ? undefined : toTaskInfo(rows[0]);
   }
 

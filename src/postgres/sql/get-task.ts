@@ -1,10 +1,10 @@
-// One task record by id.
+// Task records by id: one statement for every record asked for in the same event-loop turn.
 
 import { defineStatement } from './statement.js';
 import { taskColumns } from './task-columns.js';
 
-/** Params: `$1` id. Returns the task's row, or nothing. */
-export const getTask = defineStatement(
-  'get_task',
-  (s) => `SELECT ${taskColumns(s)} FROM ${s}.jobs j WHERE j.id = $1::text`,
+/** Params: `$1` the ids. Returns the rows of those that exist, in no particular order. */
+export const getTasks = defineStatement(
+  'get_tasks',
+  (s) => `SELECT ${taskColumns(s)} FROM ${s}.jobs j WHERE j.id = ANY ($1::text[])`,
 );
