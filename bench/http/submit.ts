@@ -10,6 +10,10 @@
 // (POST /tasks, then follow GET /tasks/:id/events to the terminal event) and POST /tasks alone
 // (what submitting costs; the task runs, but nobody waits for it).
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
 import type { BenchCase, CaseResult, Check, Clock, Suite } from '../lib/harness.js';
 import { median } from '../lib/stats.js';
 import { CaseServers, describeServer } from './case-servers.js';
@@ -86,6 +90,60 @@ const submitCase: BenchCase = {
   },
 };
 
+const dataDir = mkdtempSync(join(tmpdir(), 'warden-bench-http-'));
+const pgUrl = process.env.WARDEN_BENCH_PG ?? 'postgres://root@127.0.0.1:5432/test';
+const pgSchema = `warden_bench_http_${process.pid}`;
+
+/** POST only, to a Warden whose coordinator runs on a durable backend (`warden serve`'s setup). */
+function durableCase(name: string, args: readonly string[], note: string): BenchCase {
+  return {
+    name,
+    note,
+    async run(n, _probe, clock) {
+      const server = await servers.get(this.name, {
+        fixture: 'warden-durable-server',
+        args,
+        connections: CLIENTS,
+      });
+      await server.process.roundStart();
+      let claimed = 0;
+      const latencies: number[] = [];
+      const client = async (connection: RawConnection): Promise<void> => {
+        while (claimed < n) {
+          const i = claimed++;
+          const sent = performance.now();
+          await submit(connection, `{"kind":"noop","input":${i}}`);
+          latencies.push(performance.now() - sent);
+        }
+      };
+      const watch = clock.start();
+      await Promise.all(server.connections.map(client));
+      const ms = watch.elapsed();
+      servers.record(this.name, await server.process.roundEnd());
+      latencies.sort((x, y) => x - y);
+      p99s.set(this.name, [
+        ...(p99s.get(this.name) ?? []),
+        latencies[Math.floor(latencies.length * 0.99)] ?? 0,
+      ]);
+      return ms;
+    },
+  };
+}
+
+/** Each durable case's p99 request latency per round, ms. */
+const p99s = new Map<string, number[]>();
+
+const embeddedCase = durableCase(
+  'Warden serve, embedded: POST only',
+  ['embedded', join(dataDir, 'data')],
+  'As "Warden: POST only", over a PostgresBackend on PGlite in a fresh data directory (warden serve\'s default), workers at concurrency 10 running each task.',
+);
+const postgresCase = durableCase(
+  'Warden serve, PostgreSQL: POST only',
+  ['postgres', pgUrl, pgSchema],
+  'As above, over a PostgresBackend on the local PostgreSQL server (WARDEN_BENCH_PG), its own schema.',
+);
+
 function perSecond(result: CaseResult): string {
   return `${Math.round(result.n / (median(result.roundsMs) / 1000)).toLocaleString('en')} tasks/s`;
 }
@@ -96,7 +154,7 @@ const suite: Suite = {
   name: 'http/submit',
   title: `${CLIENTS} HTTP clients submit N trivial tasks and wait for each (server in a child process)`,
   n: N,
-  cases: [bareCase, followCase, submitCase],
+  cases: [bareCase, followCase, submitCase, embeddedCase, postgresCase],
   notes: [
     `Clients: ${CLIENTS} loops in the benchmark process, each on its own keep-alive connection (raw HTTP/1.1 over node:net, as wrk and autocannon do: a node:http client request costs about as much CPU as the bare server spends answering it). Each server is a child process (node --import tsx fixtures/<server>.ts), started once per case and kept across its rounds.`,
     'cpu ms, gc ms, retained: the benchmark (client) process. The server process measures itself over each round (CPU time and event-loop use; RSS and heapUsed sampled every 10 ms, no GC while it runs): below, the medians and the largest samples of the timed rounds. A server event loop near 100% busy means the server set the pace.',
@@ -104,14 +162,48 @@ const suite: Suite = {
   ],
   async teardown() {
     await servers.stopAll();
+    rmSync(dataDir, { recursive: true, force: true });
+    await dropSchema(pgUrl, pgSchema);
   },
   checks(results): Check[] {
-    return results.map((result) => ({
+    const checks: Check[] = results.map((result) => ({
       label: result.name,
       pass: true,
       detail: `${perSecond(result)}; client cpu ${result.cpuMs.toFixed(0)} ms; ${describeServer(servers.timed(result))}`,
     }));
+    const embedded = results.find((result) => result.name === embeddedCase.name);
+    if (embedded !== undefined) {
+      const rate = embedded.n / (median(embedded.roundsMs) / 1000);
+      const p99 = median(p99s.get(embeddedCase.name) ?? [0]);
+      checks.push({
+        label: 'warden serve on the embedded database: ≥ 2,000 tasks/s, p99 ≤ 50 ms',
+        pass: rate >= 2_000 && p99 <= 50,
+        detail: `${Math.round(rate).toLocaleString('en')} tasks/s, p99 ${p99.toFixed(1)} ms (median of the rounds' p99)`,
+      });
+    }
+    const postgres = p99s.get(postgresCase.name);
+    if (postgres !== undefined) {
+      checks.push({
+        label: 'warden serve on PostgreSQL: request p99',
+        pass: true,
+        detail: `p99 ${median(postgres).toFixed(1)} ms (median of the rounds' p99)`,
+      });
+    }
+    return checks;
   },
 };
 
 export default suite;
+
+/** Drop the PostgreSQL case's schema (a missing server is not this suite's failure). */
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } catch {
+    // Nothing to drop.
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
