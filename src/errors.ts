@@ -68,6 +68,13 @@ export const errorCodes = {
     'An HTTP request hit an unexpected error in the server; the server logged the details.',
   WARDEN_ERR_SERVER_UNREACHABLE:
     'The `warden` command line could not reach the Warden server it was pointed at.',
+  WARDEN_ERR_HOST_NOT_ALLOWED:
+    'An HTTP request named, in its Host header, a host the Warden server does not answer to.',
+  WARDEN_ERR_CROSS_SITE_REQUEST:
+    'An HTTP request came from a web page of another origin that the Warden server does not trust.',
+  WARDEN_ERR_HEADERS_TOO_LARGE: 'An HTTP request had more header bytes than the server accepts.',
+  WARDEN_ERR_REQUEST_TIMEOUT:
+    "An HTTP request did not arrive in full (headers, then body) within the server's time limit.",
 } as const;
 
 /** A stable Warden error code. */
@@ -830,6 +837,89 @@ export class ServerUnreachableError extends WardenError {
 export class InternalServerError extends WardenError {
   constructor(cause?: unknown) {
     super('WARDEN_ERR_INTERNAL', 'Internal server error; the server logged the details', { cause });
+  }
+}
+
+/**
+ * An HTTP request's `Host` header named a host the Warden server does not answer to: not an IP
+ * address, not `localhost`, not the server's own `host` and not in `allowedHosts`. Status 421
+ * (Misdirected Request). This is what stops DNS rebinding: a web page whose name was rebound to
+ * this machine's address still sends its own name as `Host`.
+ *
+ * @example
+ * ```ts
+ * // GET /tasks with "Host: rebound.example:7780" → 421
+ * (await res.json()).error.code; // 'WARDEN_ERR_HOST_NOT_ALLOWED'
+ * ```
+ */
+export class HostNotAllowedError extends WardenError {
+  /** The `Host` header as the request sent it. */
+  readonly host: string;
+
+  constructor(host: string) {
+    super(
+      'WARDEN_ERR_HOST_NOT_ALLOWED',
+      `Host ${JSON.stringify(host)} is not a name this server answers to: add it to allowedHosts (--allowed-host)`,
+    );
+    this.host = host;
+  }
+}
+
+/**
+ * A browser request from a page of another origin that the server does not trust: its `Origin`
+ * is not the server's own (nor one of the `cors` origins), or its `Sec-Fetch-Site` says
+ * `cross-site` or `same-site`. Status 403. State-changing requests are always checked; reads
+ * are too, except a top-level navigation (a link followed to the dashboard).
+ *
+ * @example
+ * ```ts
+ * // POST /tasks/x/cancel with "Origin: https://elsewhere.example" → 403
+ * (await res.json()).error.code; // 'WARDEN_ERR_CROSS_SITE_REQUEST'
+ * ```
+ */
+export class CrossSiteRequestError extends WardenError {
+  constructor(problem: string) {
+    super('WARDEN_ERR_CROSS_SITE_REQUEST', `Cross-site request refused: ${problem}`);
+  }
+}
+
+/**
+ * An HTTP request's header section was larger than the server accepts (Node's
+ * `maxHeaderSize`, 16 KiB by default). Status 431; the connection is closed.
+ *
+ * @example
+ * ```ts
+ * // a request with a 20 KiB cookie → 431
+ * (await res.json()).error.code; // 'WARDEN_ERR_HEADERS_TOO_LARGE'
+ * ```
+ */
+export class HeadersTooLargeError extends WardenError {
+  /** The limit, in bytes. */
+  readonly limit: number;
+
+  constructor(limit: number) {
+    super('WARDEN_ERR_HEADERS_TOO_LARGE', `Request headers are larger than ${limit} bytes`);
+    this.limit = limit;
+  }
+}
+
+/**
+ * An HTTP request did not arrive in full within the server's limits (Node's `headersTimeout`
+ * for the headers, `requestTimeout` for the whole request): a client that sends a byte now and
+ * then to hold a connection open. Status 408; the connection is closed.
+ *
+ * @example
+ * ```ts
+ * // headers trickled in for longer than headersTimeout → 408
+ * (await res.json()).error.code; // 'WARDEN_ERR_REQUEST_TIMEOUT'
+ * ```
+ */
+export class RequestTimeoutError extends WardenError {
+  constructor() {
+    super(
+      'WARDEN_ERR_REQUEST_TIMEOUT',
+      'The request did not arrive in full within the time the server allows',
+    );
   }
 }
 

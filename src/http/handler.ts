@@ -10,10 +10,13 @@ import { CancelToken } from '../cancel/cancel-token.js';
 import { TaskCoordinator } from '../coordinator/task-coordinator.js';
 import { InvalidArgumentError, MethodNotAllowedError, RouteNotFoundError } from '../errors.js';
 import { Scope } from '../task/scope.js';
-import { serveDashboard } from './dashboard/serve-dashboard.js';
+import { dashboardServes, serveDashboard } from './dashboard/serve-dashboard.js';
 import { tokenCheck } from './internal/auth.js';
 import { answerPreflight, applyCors } from './internal/cors.js';
+import { checkCrossSite } from './internal/cross-site.js';
 import { sendError } from './internal/error-response.js';
+import { sendContinue } from './internal/expect-continue.js';
+import { checkHost } from './internal/host-check.js';
 import {
   allowedMethods,
   matchRoute,
@@ -58,7 +61,10 @@ export interface WardenHandler {
  *
  * **Security.** Without `token`, anyone who can reach the socket can start and cancel tasks:
  * mount it only where that is intended (see {@link startWardenServer}, which refuses to listen
- * beyond loopback without one).
+ * beyond loopback without one). Whatever the token, a request whose `Host` is not an IP
+ * address, `localhost` or one of `allowedHosts` is a 421 (DNS rebinding), and one from a web
+ * page of another origin than this server's (or the `cors` ones) is a 403. Mounted behind a
+ * name (`app.example.com`), list that name in `allowedHosts`. See `docs/security.md`.
  *
  * **Backpressure.** An event stream pulls the next event only once the socket has taken the
  * last; a client that falls `maxQueuedEvents` behind gets `overflow` and is ended, and one that
@@ -84,7 +90,7 @@ export function createWardenHandler(
     throw new InvalidArgumentError('coordinator', 'a TaskCoordinator', coordinator);
   }
   const resolved = resolveHandlerOptions(options);
-  const { runtime, logger, corsOrigins } = resolved;
+  const { runtime, logger, corsOrigins, allowedHosts } = resolved;
   const ownsMetrics = resolved.metrics === undefined;
   const metrics =
     resolved.metrics === false ? undefined : (resolved.metrics ?? createWardenMetrics(coordinator));
@@ -123,14 +129,17 @@ export function createWardenHandler(
   ): Promise<void> => {
     const url = requestUrl(req);
     const { pathname } = url;
-    if (resolved.dashboard && isDashboardPath(pathname) && serveDashboard(req, res, pathname)) {
+    const dashboard = resolved.dashboard && dashboardServes(req, pathname);
+    const match = dashboard ? undefined : matchRoute(routes, pathname);
+    // A path that is not ours is the host server's business, Host and origin included.
+    if (!dashboard && match === undefined && next !== undefined) return next();
+    checkHost(req, allowedHosts);
+    checkCrossSite(req, corsOrigins);
+    if (dashboard) {
+      serveDashboard(req, res, pathname);
       return;
     }
-    const match = matchRoute(routes, pathname);
-    if (match === undefined) {
-      if (next !== undefined) return next();
-      throw new RouteNotFoundError(req.method ?? 'GET', pathname);
-    }
+    if (match === undefined) throw new RouteNotFoundError(req.method ?? 'GET', pathname);
     const { route } = match;
     const allowed = allowedMethods(route, corsOrigins !== undefined);
     if (corsOrigins !== undefined) {
@@ -143,6 +152,8 @@ export function createWardenHandler(
     if (route.auth && token !== undefined) {
       token.verify(req, res, url.searchParams, route.tokenInQuery === true);
     }
+    // Only now may a client that asked first (`Expect: 100-continue`) send its body.
+    sendContinue(req, res);
     await serve(host, { req, res, url, id: match.id, token: requestToken });
   };
 
@@ -194,8 +205,3 @@ const CLOSED = (() => {
   token.cancel(CancelReason.shutdown(HANDLER_CLOSED_MESSAGE));
   return token;
 })();
-
-/** The paths the dashboard may serve: its page and its files. */
-function isDashboardPath(pathname: string): boolean {
-  return pathname === '/' || pathname.startsWith('/dashboard/');
-}

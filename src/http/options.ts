@@ -12,6 +12,7 @@ import { getDefaultRuntime } from '../lifecycle/default-runtime.js';
 import { Runtime } from '../lifecycle/runtime.js';
 import { createConsoleLogger, type Logger } from '../observe/logger.js';
 import { MAX_TIMER_MS } from '../task/internal/validate.js';
+import { type HostAllowlist, resolveAllowedHosts } from './internal/host-check.js';
 import type { WardenMetrics } from './metrics.js';
 
 /** Cross-origin access: which origins a browser may call the API from. */
@@ -29,7 +30,19 @@ export interface WardenHandlerOptions {
    */
   token?: string;
   /**
-   * Origins a browser may call the API from (answers preflight `OPTIONS` requests too).
+   * Host names the server answers to besides IP addresses and `localhost` (and, for
+   * {@link startWardenServer}, its own `host`): a request whose `Host` header names another is
+   * a 421, which is what stops DNS rebinding. A leading dot allows a domain and all its
+   * subdomains (`'.example.com'`); ports are not compared. Behind a proxy, list the name
+   * browsers use. `'*'` accepts any name: only for a handler whose host server checks `Host`
+   * itself.
+   * @default [] (IP addresses, `localhost` and the server's own `host` only)
+   */
+  allowedHosts?: readonly string[] | '*';
+  /**
+   * Origins a browser may call the API from (answers preflight `OPTIONS` requests too). These
+   * are also the only other origins whose pages may send requests at all: any other page's
+   * request is a 403 (`WARDEN_ERR_CROSS_SITE_REQUEST`).
    * @default false (same origin only)
    */
   cors?: WardenCorsOptions | false;
@@ -83,7 +96,8 @@ export interface WardenServerOptions extends WardenHandlerOptions {
   coordinator: TaskCoordinator;
   /**
    * Address to listen on. Anything but loopback (`127.0.0.1`, `::1`, `localhost`) requires
-   * `token` (else `TokenRequiredError`, before anything listens).
+   * `token` (else `TokenRequiredError`, before anything listens). A name given here is also
+   * answered as `Host`, as if it were in `allowedHosts`.
    * @default '127.0.0.1'
    */
   host?: string;
@@ -105,6 +119,7 @@ export interface WardenServerOptions extends WardenHandlerOptions {
 export const httpDefaults = {
   host: '127.0.0.1',
   port: 7780,
+  allowedHosts: [],
   cors: false,
   maxBodyBytes: 1_048_576,
   keepAliveInterval: 15_000,
@@ -120,6 +135,7 @@ const corsOptionKeys = optionKeys(['origin']) satisfies OptionKeys<keyof WardenC
 
 const handlerOptionKeys = optionKeys([
   'token',
+  'allowedHosts',
   'cors',
   'maxBodyBytes',
   'keepAliveInterval',
@@ -141,6 +157,7 @@ const serverOptionKeys = optionKeys([
 /** @internal The handler's options, checked, with defaults applied (metrics resolved later). */
 export interface ResolvedHandlerOptions {
   readonly token: string | undefined;
+  readonly allowedHosts: HostAllowlist;
   readonly corsOrigins: ReadonlySet<string> | undefined;
   readonly maxBodyBytes: number;
   readonly keepAliveInterval: number;
@@ -160,6 +177,7 @@ export function resolveHandlerOptions(options: WardenHandlerOptions): ResolvedHa
   checkOptionKeys(options, handlerOptionKeys, 'createWardenHandler');
   const {
     token,
+    allowedHosts = httpDefaults.allowedHosts,
     cors = httpDefaults.cors,
     maxBodyBytes = httpDefaults.maxBodyBytes,
     keepAliveInterval = httpDefaults.keepAliveInterval,
@@ -197,6 +215,7 @@ export function resolveHandlerOptions(options: WardenHandlerOptions): ResolvedHa
   }
   return {
     token,
+    allowedHosts: resolveAllowedHosts(allowedHosts, 'options.allowedHosts'),
     corsOrigins: resolveCors(cors, 'createWardenHandler'),
     maxBodyBytes,
     keepAliveInterval,

@@ -4,15 +4,25 @@
  * @module
  */
 
-import { createServer, type Server } from 'node:http';
-import { type AddressInfo, isIPv4, isIPv6 } from 'node:net';
-import { TokenRequiredError } from '../errors.js';
+import {
+  createServer,
+  type IncomingMessage,
+  maxHeaderSize,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { type AddressInfo, isIP, isIPv4, isIPv6 } from 'node:net';
+import { BadRequestError, TokenRequiredError } from '../errors.js';
 import { checkOptionKeys, type OptionKeys, optionKeys } from '../internal/option-keys.js';
 import { getDefaultRuntime } from '../lifecycle/default-runtime.js';
 import type { ShutdownHookRegistration } from '../lifecycle/runtime-options.js';
 import { createConsoleLogger } from '../observe/logger.js';
 import { validateTimeout } from '../task/internal/validate.js';
 import { createWardenHandler, type WardenHandler } from './handler.js';
+import { clientErrorAnswers } from './internal/client-error.js';
+import { sendError } from './internal/error-response.js';
+import { awaitContinue } from './internal/expect-continue.js';
+import { parseHost } from './internal/host-check.js';
 import { httpDefaults, resolveServerOptions, type WardenServerOptions } from './options.js';
 
 /** Options for {@link WardenServer.close}. */
@@ -78,19 +88,39 @@ export async function startWardenServer(options: WardenServerOptions): Promise<W
   const { coordinator, host, port } = resolveServerOptions(options);
   if (options.token === undefined && !isLoopback(host)) throw new TokenRequiredError(host);
   const { coordinator: _coordinator, host: _host, port: _port, ...handlerOptions } = options;
-  const handler = createWardenHandler(coordinator, handlerOptions);
+  const handler = createWardenHandler(coordinator, {
+    ...handlerOptions,
+    allowedHosts: withOwnName(options.allowedHosts ?? httpDefaults.allowedHosts, host),
+  });
   const runtime = options.runtime ?? getDefaultRuntime();
   const logger = options.logger ?? createConsoleLogger();
 
   let stopping = false;
-  const server = createServer((req, res) => {
+  // The handler answers a request without Host with Warden's 400, rather than Node a bare one.
+  const server = createServer({ requireHostHeader: false });
+  const clientErrors = clientErrorAnswers(() => maxHeaderSize);
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    clientErrors.track(req, res);
     if (stopping) res.setHeader('Connection', 'close');
     // A keep-alive connection whose response ends during the stop is closed at once.
     res.once('close', () => {
       if (stopping) server.closeIdleConnections();
     });
     handler(req, res);
+  };
+  server.on('request', onRequest);
+  // `Expect: 100-continue`: the handler says `100 Continue` once the request passed its checks.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    awaitContinue(req);
+    onRequest(req, res);
   });
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    clientErrors.track(req, res);
+    const expectation = JSON.stringify(req.headers.expect);
+    sendError(req, res, new BadRequestError(`cannot meet Expect: ${expectation}`), logger);
+  });
+  // Parser errors (malformed requests, headers too large, too slow) in Warden's shape.
+  server.on('clientError', clientErrors.listener);
   const serverClosed = new Promise<void>((resolve) => server.once('close', resolve));
 
   try {
@@ -182,6 +212,17 @@ function listen(server: Server, port: number, host: string): Promise<void> {
     server.once('listening', onListening);
     server.listen({ port, host });
   });
+}
+
+/**
+ * The allowed hosts plus the name the server was asked to listen on (an address is allowed
+ * anyway), so that `host: 'warden.lan'` answers to `Host: warden.lan`.
+ */
+function withOwnName(allowed: readonly string[] | '*', host: string): readonly string[] | '*' {
+  const name = parseHost(host);
+  if (allowed === '*' || !Array.isArray(allowed) || name === undefined || name.ip) return allowed;
+  if (isIP(host) !== 0 || name.port !== undefined) return allowed;
+  return [...allowed, host];
 }
 
 /** Loopback only: `localhost`, `127.0.0.0/8`, `::1` (also as `::ffff:127.x.y.z`). */

@@ -72,6 +72,14 @@ describe('usage errors: exit 2, the problem and a short usage on stderr', () => 
     ],
     [['serve', '--host', ''], 'warden serve: --host must not be empty'],
     [
+      ['serve', '--allowed-host', 'warden.test:7780'],
+      "warden serve: --allowed-host must be a host name without a port (or '.example.com', or '*'), got 'warden.test:7780'",
+    ],
+    [
+      ['serve', '--allowed-host', 'ok.test', '--allowed-host', ''],
+      "warden serve: --allowed-host must be a host name without a port (or '.example.com', or '*'), got ''",
+    ],
+    [
       ['worker', '--tasks', 'x.ts'],
       'warden worker: worker needs --database postgres://… (or WARDEN_DATABASE_URL): an embedded database cannot be shared between processes',
     ],

@@ -26,6 +26,7 @@ describe('options', () => {
       {
         host: '127.0.0.1',
         port: 7780,
+        allowedHosts: [],
         cors: false,
         maxBodyBytes: 1_048_576,
         keepAliveInterval: 15_000,
@@ -46,6 +47,13 @@ describe('options', () => {
       { cors: {} },
       { cors: { origin: [] } },
       { cors: true },
+      { allowedHosts: 'warden.example.com' },
+      { allowedHosts: ['*'] },
+      { allowedHosts: [''] },
+      { allowedHosts: ['warden.example.com:8080'] },
+      { allowedHosts: ['bad/name'] },
+      { allowedHosts: ['.127.0.0.1'] },
+      { allowedHosts: [5] },
       { maxBodyBytes: -1 },
       { keepAliveInterval: 0 },
       { retry: 1.5 },
@@ -125,6 +133,7 @@ describe('options', () => {
     t.after(() => metrics.dispose());
     const handlerOptions = {
       token: 'secret',
+      allowedHosts: ['warden.example.com', '.ops.example.com'],
       cors: { origin: 'https://ops.example.com' },
       maxBodyBytes: 1_000,
       keepAliveInterval: 1_000,

@@ -145,7 +145,7 @@ describe('close on demand', () => {
     const socket = connect({ host: hostname, port: Number(port) });
     t.after(() => socket.destroy());
     socket.pause();
-    socket.write(`GET /tasks/big/events HTTP/1.1\r\nHost: x\r\n\r\n`);
+    socket.write(`GET /tasks/big/events HTTP/1.1\r\nHost: ${hostname}:${port}\r\n\r\n`);
     await waitFor(() => coordinator.stats().subscribers === 1, { what: 'the subscriber' });
     flood.resolve();
     // 20 MB for a client that reads nothing: the stream is stuck waiting for the socket.

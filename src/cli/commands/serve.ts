@@ -6,7 +6,8 @@
  */
 
 import { TokenRequiredError, UsageError } from '../../errors.js';
-import { integerFlag, stringFlag } from '../args.js';
+import { resolveAllowedHosts } from '../../http/internal/host-check.js';
+import { integerFlag, stringFlag, stringFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { jsonFlag, runnerFlags, runnerOptions } from '../common-flags.js';
 import { chooseDatabase, databaseFlags } from '../database-flags.js';
@@ -45,6 +46,13 @@ export const serveCommand: Command = {
       value: '<token>',
       description: 'Bearer token every API request must carry (env WARDEN_TOKEN)',
     },
+    'allowed-host': {
+      type: 'string',
+      multiple: true,
+      value: '<name>',
+      description:
+        "A Host name to answer to besides IP addresses, localhost and --host (repeatable; '.example.com' for a domain and its subdomains; '*' for any)",
+    },
     ...jsonFlag,
   },
   async run({ args, output, env }) {
@@ -55,6 +63,7 @@ export const serveCommand: Command = {
     if (host === '') throw new UsageError('--host must not be empty');
     const token = stringFlag(args, 'token') ?? (env.WARDEN_TOKEN || undefined);
     if (token === '') throw new UsageError('--token must not be empty');
+    const allowedHosts = allowedHostsFlag(stringFlags(args, 'allowed-host'));
     if (runner.concurrency === 0 && choice.dataDir !== undefined) {
       throw new UsageError(
         '--concurrency 0 runs no tasks here, and no other process can reach the embedded database: give --database postgres://… to run workers elsewhere',
@@ -88,6 +97,7 @@ export const serveCommand: Command = {
         port,
         logger,
         runtime,
+        allowedHosts,
         ...(token === undefined ? {} : { token }),
       });
     } catch (error) {
@@ -120,6 +130,21 @@ export const serveCommand: Command = {
     return new Promise<number>(() => {});
   },
 };
+
+/** `--allowed-host`, each value checked as `allowedHosts` checks it; `*` among them: any. */
+function allowedHostsFlag(values: readonly string[]): readonly string[] | '*' {
+  if (values.includes('*')) return '*';
+  for (const value of values) {
+    try {
+      resolveAllowedHosts([value], 'allowedHosts');
+    } catch {
+      throw new UsageError(
+        `--allowed-host must be a host name without a port (or '.example.com', or '*'), got '${value}'`,
+      );
+    }
+  }
+  return values;
+}
 
 /** The addresses that do not reach beyond this machine. */
 function isLoopback(host: string): boolean {

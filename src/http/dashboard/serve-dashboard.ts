@@ -46,6 +46,16 @@ export function serveDashboard(
   return true;
 }
 
+/**
+ * Whether {@link serveDashboard} would answer `req` for `pathname` (a `GET` or `HEAD` of the page
+ * or one of its files), without answering it.
+ */
+export function dashboardServes(req: IncomingMessage, pathname: string): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  if (pathname !== '/' && !pathname.startsWith('/dashboard/')) return false;
+  return dashboardAssets().has(pathname);
+}
+
 function send(req: IncomingMessage, res: ServerResponse, asset: DashboardAsset): void {
   res.setHeader('Cache-Control', 'no-cache');
   res.setHeader('ETag', asset.etag);

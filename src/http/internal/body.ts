@@ -14,7 +14,7 @@ const ABSENT: JsonBody = { present: false };
 
 /**
  * Read `req`'s body as JSON, at most `limit` bytes. Throws {@link UnsupportedMediaTypeError} for
- * a body that is not `application/json`, {@link RequestTooLargeError} past the limit, and
+ * a body that is not `application/json` (and for no body with another declared type), {@link RequestTooLargeError} past the limit, and
  * {@link BadRequestError} for bytes that are not UTF-8 JSON or a request aborted midway.
  *
  * A framework that already read the body (Express's `express.json()` sets `req.body`) is
@@ -25,7 +25,13 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   if (parsedByFramework !== undefined) return parsedByFramework;
   const length = declaredLength(req);
   const chunked = req.headers['transfer-encoding'] !== undefined;
-  if (length === 0 || (length === undefined && !chunked)) return ABSENT;
+  if (length === 0 || (length === undefined && !chunked)) {
+    // No body, but a declared type must still be JSON: an empty form post
+    // (`application/x-www-form-urlencoded`, `text/plain`) is what a page of another site can
+    // send without asking, and it must not count as "no options".
+    if (req.headers['content-type'] !== undefined) checkContentType(req);
+    return ABSENT;
+  }
   checkContentType(req);
   if (length !== undefined && length > limit) throw new RequestTooLargeError(limit);
   const bytes = await readBytes(req, limit);
@@ -48,7 +54,10 @@ function frameworkBody(req: IncomingMessage): JsonBody | undefined {
   const parsed = req as IncomingMessage & { body?: unknown; _body?: unknown };
   if (!req.readableEnded && parsed._body !== true) return undefined;
   const { body } = parsed;
-  if (body === undefined) return ABSENT;
+  if (body === undefined) {
+    if (req.headers['content-type'] !== undefined) checkContentType(req);
+    return ABSENT;
+  }
   checkContentType(req);
   if (typeof body === 'string' || Buffer.isBuffer(body)) {
     const text = body.toString();

@@ -3,6 +3,7 @@
 // resume point. Anything wrong is a `BadRequestError` saying what, before the coordinator sees it.
 
 import type { IncomingMessage } from 'node:http';
+import { MAX_TYPE_LENGTH, validateTaskType } from '../../backend/handler-registry.js';
 import { validateTaskId } from '../../backend/internal/validate-task.js';
 import type { TaskState } from '../../backend/task-events.js';
 import { BadRequestError } from '../../errors.js';
@@ -14,8 +15,16 @@ export const MAX_PAGE = 500;
 /** Page size of `GET /tasks` without `limit`. */
 export const DEFAULT_PAGE = 50;
 
+/**
+ * The largest event seq: PostgreSQL's `integer`, where the durable backend keeps it. A resume
+ * point past it could never be reached, and would overflow the query that looks it up.
+ */
+export const MAX_EVENT_ID = 2_147_483_647;
+
 const STATUSES: readonly TaskState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
-const DIGITS = /^\d{1,15}$/;
+const DIGITS = /^\d{1,10}$/;
+/** A NUL, or a surrogate that is not half of a pair (with `u`, a pair is one code point). */
+const UNSTORABLE = /[\0\p{Cs}]/u;
 
 /** The `:id` segment as a task id: percent-decoded, then checked. */
 export function taskIdParam(segment: string | undefined): string {
@@ -44,6 +53,7 @@ export function createTaskRequest(body: JsonBody): CreateTaskRequest {
   if (typeof kind !== 'string' || kind.length === 0) {
     throw new BadRequestError('"kind" must be a non-empty string');
   }
+  checkedKind(kind, '"kind"');
   if (id !== undefined && typeof id !== 'string') {
     throw new BadRequestError('"id" must be a string');
   }
@@ -73,6 +83,10 @@ export function cancelRequest(body: JsonBody): { reason: string | undefined } {
   if (reason !== undefined && typeof reason !== 'string') {
     throw new BadRequestError('"reason" must be a string');
   }
+  // PostgreSQL stores no NUL in text, and refuses a lone surrogate's `\u` escape in jsonb.
+  if (reason !== undefined && UNSTORABLE.test(reason)) {
+    throw new BadRequestError('"reason" must not contain NUL characters or lone surrogates');
+  }
   return { reason };
 }
 
@@ -98,7 +112,8 @@ export function listTasksRequest(query: URLSearchParams): ListTasksRequest {
       }
     }
   }
-  const kind = query.get('kind') ?? undefined;
+  const kindParam = query.get('kind');
+  const kind = kindParam === null ? undefined : checkedKind(kindParam, '"kind"');
   const limitParam = query.get('limit');
   let limit = DEFAULT_PAGE;
   if (limitParam !== null) {
@@ -119,12 +134,13 @@ export function lastEventIdOf(req: IncomingMessage, query: URLSearchParams): num
   const header = req.headers['last-event-id'];
   const given = typeof header === 'string' ? header.trim() : query.get('lastEventId');
   if (given === null || given === '') return 0;
-  if (!DIGITS.test(given)) {
+  const seq = DIGITS.test(given) ? Number(given) : Number.NaN;
+  if (!(seq <= MAX_EVENT_ID)) {
     throw new BadRequestError(
-      `Last-Event-ID must be the seq of an event (an integer ≥ 0), got ${JSON.stringify(given)}`,
+      `Last-Event-ID must be the seq of an event (an integer from 0 to ${MAX_EVENT_ID}), got ${JSON.stringify(given.length > 40 ? `${given.slice(0, 40)}…` : given)}`,
     );
   }
-  return Number(given);
+  return seq;
 }
 
 /**
@@ -143,6 +159,21 @@ function jsonObject(value: unknown): Record<string, unknown> {
     throw new BadRequestError('the body must be a JSON object');
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * A kind as the backends take it: 1–128 characters, no whitespace, no control characters, no
+ * lone surrogates (a NUL would otherwise reach PostgreSQL, which refuses it in text).
+ */
+function checkedKind(kind: string, what: string): string {
+  try {
+    validateTaskType(what, kind);
+  } catch {
+    throw new BadRequestError(
+      `${what} ${JSON.stringify(kind.length > 140 ? `${kind.slice(0, 140)}…` : kind)} is not a task kind: 1–${MAX_TYPE_LENGTH} characters without whitespace or control characters`,
+    );
+  }
+  return kind;
 }
 
 function checkedId(id: string, what: string): string {
