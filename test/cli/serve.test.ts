@@ -56,8 +56,9 @@ test('serve: submit --wait, fetch, ls, events, cancel; SIGINT exits 0 promptly',
     url,
   ]);
   assert.equal(waited.code, 0, waited.stderr);
+  // The record POST /tasks answered with: queued, or running if a worker took it at once.
   const [queuedLine, doneLine] = waited.stdout.trim().split('\n');
-  const id = (/^Task (\S+) \(countdown\) queued$/.exec(queuedLine ?? '') ?? [])[1];
+  const id = (/^Task (\S+) \(countdown\) (?:queued|running)$/.exec(queuedLine ?? '') ?? [])[1];
   assert.ok(id, waited.stdout);
   assert.equal(doneLine, 'completed: {"counted":3}');
 
