@@ -156,7 +156,8 @@ export interface PostgresBackendOptions extends ConnectionOptions {
   /**
    * How many jobs beyond `concurrency` a worker claims ahead, so the next job starts without a
    * round trip to the database. `'auto'`: as many as keep the slots busy while a claim travels
-   * (concurrency × claim latency ÷ job duration, doubled, at most 500): many for jobs of a few
+   * (concurrency × claim latency ÷ job duration, doubled, at most 500, and never more than the
+   * slots run in a sixteenth of `leaseTimeout`): many for jobs of a few
    * milliseconds, none for jobs that run for seconds. Prefetched jobs hold a lease (a crashed
    * worker's prefetched jobs wait for it like its running ones); a shutdown hands them back at once.
    * @default 'auto'
@@ -170,8 +171,8 @@ export interface PostgresBackendOptions extends ConnectionOptions {
   pollInterval?: number;
   /**
    * How long a worker's lease on a running job lasts without renewal, in ms (≥ 1,000). Workers
-   * renew every quarter of it and sweep expired leases as often, so a crashed worker's jobs run
-   * again elsewhere within about 1.25 × this.
+   * renew every quarter of it and sweep expired leases every sixteenth, so a crashed worker's
+   * jobs run again elsewhere within about 1.25 × this.
    * @default 10_000
    */
   leaseTimeout?: number;

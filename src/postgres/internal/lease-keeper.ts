@@ -1,9 +1,10 @@
-// A worker's lease upkeep, on one timer ticking every eighth of the lease: every other tick,
-// renew the leases of the jobs it holds (ready, running, or with their outcome being written) and
-// learn of cancellations a NOTIFY did not bring; give up the jobs whose lease it could not renew
-// in time; sweep every worker's expired leases on every tick (the jobs of a crashed worker go
-// back to the queue within an eighth of a lease of expiring); and now and then delete jobs past
-// their retention.
+// A worker's lease upkeep, on two timers that never wait for each other. Every quarter of the
+// lease: renew the leases of the jobs it holds (ready, running, or with their outcome being
+// written) and learn of cancellations a NOTIFY did not bring; give up the jobs whose lease it
+// could not renew in time. Every sixteenth of the lease: sweep every worker's expired leases (the
+// jobs of a crashed worker go back to the queue within a sixteenth of a lease of expiring: one
+// indexed query), and now and then delete jobs past their retention. A slow sweep must never
+// delay a renewal, or a live worker would lose its own leases.
 
 import { CancelReason } from '../../cancel/cancel-reason.js';
 import { isConnectionError } from '../driver.js';
@@ -30,9 +31,10 @@ const RETENTION_BATCH = 1_000;
 
 /** See the file comment. */
 export class LeaseKeeper {
-  private _timer: NodeJS.Timeout | undefined = undefined;
-  private _ticking = false;
-  private _ticks = 0;
+  private _renewTimer: NodeJS.Timeout | undefined = undefined;
+  private _sweepTimer: NodeJS.Timeout | undefined = undefined;
+  private _renewing = false;
+  private _sweeping = false;
   private _stopped = false;
   private _lastRetention = 0;
 
@@ -42,36 +44,49 @@ export class LeaseKeeper {
     private readonly _actions: LeaseActions,
   ) {}
 
-  /** Start ticking. */
+  /** Start both timers. */
   start(): void {
-    const every = this._ctx.options.leaseTimeout / 8;
-    this._timer = setInterval(() => {
+    const lease = this._ctx.options.leaseTimeout;
+    this._renewTimer = setInterval(() => {
       // Even while a renewal hangs (a network cut), leases that ran out are given up here.
       this._expireLocally();
-      void this.tick();
-    }, every);
+      void this.renewRound();
+    }, lease / 4);
+    this._sweepTimer = setInterval(() => void this.sweepRound(), lease / 16);
     // Sweep once at start: a crashed predecessor's jobs need not wait a tick.
-    void this.tick();
+    void this.sweepRound();
   }
 
-  /** Stop ticking (leases of jobs still held will expire). */
+  /** Stop both timers (leases of jobs still held will expire). */
   stop(): void {
     this._stopped = true;
-    clearInterval(this._timer);
-    this._timer = undefined;
+    clearInterval(this._renewTimer);
+    clearInterval(this._sweepTimer);
+    this._renewTimer = undefined;
+    this._sweepTimer = undefined;
   }
 
-  /** One round: renew, expire locally, sweep, retention. Never rejects. */
-  async tick(): Promise<void> {
-    if (this._ticking) return;
-    this._ticking = true;
+  /** Renew the leases held; one round at a time. Never rejects. */
+  async renewRound(): Promise<void> {
+    if (this._renewing || this._stopped) return;
+    this._renewing = true;
     try {
+      await this._renew();
+    } finally {
+      this._renewing = false;
+    }
+  }
+
+  /** Sweep expired leases, then the retention; one round at a time. Never rejects. */
+  async sweepRound(): Promise<void> {
+    if (this._sweeping || this._stopped) return;
+    this._sweeping = true;
+    try {
+      await this._sweep();
       // A round in flight when the backend stops goes no further: the pool is closing.
-      if (!this._stopped && this._ticks++ % 2 === 0) await this._renew();
-      if (!this._stopped) await this._sweep();
       if (!this._stopped) await this._retention();
     } finally {
-      this._ticking = false;
+      this._sweeping = false;
     }
   }
 

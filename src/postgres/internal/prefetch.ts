@@ -2,7 +2,9 @@
 // number; with 'auto', enough to keep the slots busy while the next claim travels to the
 // database and back: concurrency × (claim latency ÷ job duration), doubled for slack, both
 // measured as moving averages. Short jobs get a deep local queue (few, large claims); long jobs
-// get none (a job never waits here while another worker sits idle).
+// get none (a job never waits here while another worker sits idle). Never more than the slots
+// run in a sixteenth of the lease: a dead worker's job, back in the queue, waits behind at most
+// that much work already claimed ahead by the others.
 
 /** The most jobs 'auto' keeps claimed ahead. */
 export const MAX_AUTO_PREFETCH = 500;
@@ -16,6 +18,7 @@ export class Prefetch {
   constructor(
     private readonly _setting: number | 'auto',
     private readonly _concurrency: number,
+    private readonly _leaseTimeout: number,
   ) {}
 
   /** How many jobs to hold beyond the running ones. */
@@ -23,8 +26,10 @@ export class Prefetch {
     if (this._setting !== 'auto') return this._setting;
     const jobMs = this._jobMs;
     if (jobMs === undefined) return this._concurrency;
-    const wanted = (2 * this._concurrency * this._claimMs) / Math.max(jobMs, 0.01);
-    return Math.min(MAX_AUTO_PREFETCH, Math.ceil(wanted));
+    const perJob = Math.max(jobMs, 0.01);
+    const wanted = (2 * this._concurrency * this._claimMs) / perJob;
+    const withinLease = (this._concurrency * this._leaseTimeout) / 16 / perJob;
+    return Math.min(MAX_AUTO_PREFETCH, Math.ceil(wanted), Math.ceil(withinLease));
   }
 
   /** A claim took `ms`. */

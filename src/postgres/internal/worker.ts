@@ -116,7 +116,11 @@ export class Worker implements AttemptHost<RunningJob> {
   private _idleWaiters: Array<() => void> = [];
 
   constructor(private readonly _ctx: WorkerContext) {
-    this._prefetch = new Prefetch(_ctx.options.prefetch, _ctx.options.concurrency);
+    this._prefetch = new Prefetch(
+      _ctx.options.prefetch,
+      _ctx.options.concurrency,
+      _ctx.options.leaseTimeout,
+    );
     this._executor = new Executor<RunningJob>({
       name: _ctx.options.name,
       token: _ctx.token,
