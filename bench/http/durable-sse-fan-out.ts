@@ -73,7 +73,7 @@ function wardenCase(name: string, target: () => string): BenchCase {
 const N = 1_000;
 
 const suite: Suite = {
-  name: 'http/sse-fan-out-durable',
+  name: 'http/durable-sse-fan-out',
   title: `one task on a durable backend emits N events to ${SUBSCRIBERS.toLocaleString('en')} SSE clients, after ${IDLE_WINDOW_MS / 1000} s of idle streams (server in a child process)`,
   n: N,
   cases: [
