@@ -24,6 +24,7 @@ const suites: readonly SuiteEntry[] = [
   { name: 'postgres/queues', load: () => import('./postgres/suite.js') },
   { name: 'http/submit', load: () => import('./http/submit.js') },
   { name: 'http/sse-fan-out', load: () => import('./http/sse-fan-out.js') },
+  { name: 'http/durable-sse-fan-out', load: () => import('./http/durable-sse-fan-out.js') },
   { name: 'serve/start', load: () => import('./serve/start.js') },
 ];
 

@@ -10,11 +10,19 @@ export type ControlRequest =
   /** The round has ended: stop sampling and answer with the {@link RoundStats}. */
   | { readonly id: number; readonly op: 'round-end' }
   /** Let the event source go (a waiting task, or the bare server's emitter). */
-  | { readonly id: number; readonly op: 'release'; readonly taskId: string };
+  | { readonly id: number; readonly op: 'release'; readonly taskId: string }
+  /** The process's CPU time so far (to measure a span the parent chooses, e.g. idle streams). */
+  | { readonly id: number; readonly op: 'cpu' };
 
 /** Child → parent. */
 export type ControlReply =
-  | { readonly id: number; readonly ok: true; readonly stats?: RoundStats }
+  | {
+      readonly id: number;
+      readonly ok: true;
+      readonly stats?: RoundStats;
+      /** `cpu`: CPU ms (user + system, every thread) since the process started. */
+      readonly cpuMs?: number;
+    }
   | { readonly id: number; readonly ok: false; readonly error: string };
 
 /** What the server process measured of itself over one round. */

@@ -90,6 +90,18 @@ export class ServerProcess {
     await this._request('release', taskId);
   }
 
+  /** The child's CPU time so far, ms (user + system). */
+  async cpuMs(): Promise<number> {
+    const reply = await this._request('cpu');
+    if (!reply.ok || reply.cpuMs === undefined) throw new Error('cpu without cpuMs');
+    return reply.cpuMs;
+  }
+
+  /** The child's process id. */
+  get pid(): number | undefined {
+    return this._child.pid;
+  }
+
   /** Disconnect (the child exits on it), and resolve once it has exited. */
   async stop(): Promise<void> {
     if (this._exited === undefined) {

@@ -8,6 +8,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { HandlerRegistry } from '../backend/handler-registry.js';
+import {
+  type BatchFollower,
+  type BatchSource,
+  FOLLOW_BATCHES,
+} from '../backend/internal/batch-follow.js';
 import { registerDrainHook } from '../backend/internal/runtime-drain-hook.js';
 import { logShutdownReport } from '../backend/internal/shutdown-log.js';
 import {
@@ -47,6 +52,7 @@ import type { ShutdownHookRegistration } from '../lifecycle/runtime-options.js';
 import { createConsoleLogger, type Logger } from '../observe/logger.js';
 import { isConnectionError } from './driver.js';
 import { type Connection, connect } from './internal/connection.js';
+import { DeferredFollower } from './internal/deferred-follower.js';
 import { close, drain } from './internal/drain.js';
 import { jobRow } from './internal/job-spec.js';
 import { listOptions, retryOptions, shutdownOptions } from './internal/read-options.js';
@@ -108,7 +114,9 @@ import type {
  * await backend.shutdown();
  * ```
  */
-export class PostgresBackend implements TaskBackend, TaskEventSource, StagedShutdownSource {
+export class PostgresBackend
+  implements TaskBackend, TaskEventSource, BatchSource, StagedShutdownSource
+{
   /** A name for logs and errors. */
   readonly name: string;
   /** This worker's id (the `locked_by` of the jobs it runs). */
@@ -316,6 +324,14 @@ export class PostgresBackend implements TaskBackend, TaskEventSource, StagedShut
         yield* connection.followers.follow(id, options);
       },
     };
+  }
+
+  /**
+   * @internal Follow in batches (the coordinator's subscribers): one shared live read per task
+   * in this process, as for {@link PostgresBackend.events}.
+   */
+  [FOLLOW_BATCHES](id: string, after: number): BatchFollower {
+    return new DeferredFollower(async () => (await this._connected()).followers.member(id, after));
   }
 
   /** How many jobs are in each state (counts the whole table: not for hot paths). */

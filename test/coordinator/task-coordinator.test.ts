@@ -248,13 +248,18 @@ describe('TaskCoordinator', () => {
 
   test('a subscriber with its own queue bound; overflow tells where to resume', async () => {
     const coordinator = new TaskCoordinator({ logger: silentLogger, runtime: false });
-    coordinator.define('burst', (ctx) => {
+    const gate = deferred();
+    coordinator.define('burst', async (ctx) => {
+      await gate.promise;
       for (let i = 0; i < 10; i++) ctx.emit('n', i);
     });
     const id = await coordinator.start('burst', null);
     const iterator = coordinator.subscribe(id, { maxQueuedEvents: 3 });
     assert.equal((await within(iterator.next())).value?.type, 'started');
     // Now the client stops reading while the rest arrives: three are queued, then it is cut off.
+    // (Had the task ended first, its history would wait for the reader; while it runs, nothing
+    // waits.)
+    gate.resolve();
     await waitFor(() => coordinator.stats().subscribers === 0, { what: 'the cut-off' });
     const events = await collect(iterator);
     assert.deepEqual(types(events), ['n', 'n', 'n', 'overflow']);

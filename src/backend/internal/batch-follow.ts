@@ -3,6 +3,11 @@
 // follow a task whose reads resolve with every event available at once (a burst of emits costs
 // one promise, not one per event) and that is stopped by a plain `close()` (no AbortSignal per
 // follower). Consumers check for it and otherwise use `events()`; a backend need not offer it.
+//
+// A batch follower also says whether the task has ended (`taskEnded`): then every event still
+// to come is already in the backend's history and nothing more will be recorded, so the
+// consumer may read them at its own pace; while the task runs, events are the consumer's to
+// keep up with (the subscriber's `overflow`).
 
 import type { TaskEvent } from '../task-events.js';
 
@@ -15,8 +20,15 @@ export interface BatchFollower {
    * Resolve with the next events (1 to `max`, in order: a replay of history after `after`, then
    * live ones), or `null` once the stream is over (after the terminal event, or closed).
    * Rejects with `UnknownTaskError` for an id the backend does not hold. One call at a time.
+   * A backend reads no more than `max` events for it.
    */
   nextBatch(max: number): Promise<TaskEvent[] | null>;
+  /**
+   * True once the follower has seen that the task has ended (set by a `nextBatch`): every event
+   * still to come, up to the terminal one, is already in the backend's history, so asking for
+   * them later loses nothing and lets nothing pile up.
+   */
+  readonly taskEnded: boolean;
   /** Stop following now: a pending `nextBatch` resolves `null`. Idempotent. */
   close(): void;
 }

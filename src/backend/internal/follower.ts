@@ -61,6 +61,7 @@ export class Follower implements AsyncIterableIterator<TaskEvent>, BatchFollower
   private _onAbort: (() => void) | undefined = undefined;
   /** A waiting batch read: resolved (with nothing) when the next event is recorded. */
   private _ready: (() => void) | undefined = undefined;
+  private _taskEnded = false;
 
   constructor(
     private readonly _host: FollowHost,
@@ -122,6 +123,11 @@ export class Follower implements AsyncIterableIterator<TaskEvent>, BatchFollower
     }).then(() => (this._done && this._entry === undefined ? null : this.nextBatch(max)));
   }
 
+  /** @internal {@link BatchFollower}: the task had ended at the last batch read. */
+  get taskEnded(): boolean {
+    return this._taskEnded;
+  }
+
   /** @internal {@link BatchFollower}: stop following. */
   close(): void {
     this._close();
@@ -174,6 +180,8 @@ export class Follower implements AsyncIterableIterator<TaskEvent>, BatchFollower
       entry = this._attach();
       if (entry === undefined) return null;
     }
+    // Once ended, the history holds the rest of the stream and nothing is added to it.
+    if (entry.state >= SUCCEEDED) this._taskEnded = true;
     let batch: TaskEvent[] | undefined;
     let cursor = this._cursor;
     while (batch === undefined || batch.length < max) {

@@ -1,11 +1,15 @@
 // One subscriber of one task: a bounded queue between the backend's event stream and a client.
-// A pump reads the stream as fast as the backend yields (in batches when the backend offers
-// FOLLOW_BATCHES, else through `backend.events(id, { after, signal })`) and queues the events;
-// the client takes them with `next()`. A client that lets more than `maxQueued` events
-// pile up is cut off: it still gets what is queued, then a final `overflow` event, and the pump
-// stops, so a slow client never holds more than `maxQueued + 1` events. Every subscriber ends
-// with exactly one final event: the task's terminal event, `overflow`, or `shutdown` (also when
-// the backend shuts down under it).
+// A pump reads the stream (in batches when the backend offers FOLLOW_BATCHES, else through
+// `backend.events(id, { after, signal })`) and queues the events; the client takes them with
+// `next()`. While the task runs, the pump reads as fast as the backend yields, and a client
+// that lets more than `maxQueued` events pile up is cut off: it still gets what is queued, then
+// a final `overflow` event, and the pump stops, so a slow client never holds more than
+// `maxQueued + 1` events. Once the task has ended (FOLLOW_BATCHES tells), nothing more can pile
+// up: the rest of its history is read only as fast as the client takes it (the pump asks for no
+// more than the queue has room for, once the client has taken half of it), so a client that
+// keeps up gets a finished task's whole history, however long. Every subscriber ends with
+// exactly one final event: the task's terminal event, `overflow`, or `shutdown` (also when the
+// backend shuts down under it).
 
 import { FOLLOW_BATCHES, isBatchSource } from '../../backend/internal/batch-follow.js';
 import type { TaskEvent, TaskEventSource } from '../../backend/task-events.js';
@@ -58,6 +62,8 @@ export class Subscriber implements AsyncIterableIterator<TaskEvent> {
   private _failed = false;
   /** Stops the pump's backend follower. */
   private _stop: (() => void) | undefined = undefined;
+  /** The pump waits for the client to make room in the queue (an ended task's history). */
+  private _roomWaiter: (() => void) | undefined = undefined;
   private _onAbort: (() => void) | undefined = undefined;
 
   constructor(
@@ -167,9 +173,26 @@ export class Subscriber implements AsyncIterableIterator<TaskEvent> {
         // needs no AbortSignal.
         const follower = source[FOLLOW_BATCHES](this.taskId, this.lastSeq);
         this._stop = () => follower.close();
+        // The first batch says whether the task has ended; it is read like the history of one.
+        let first = true;
         for (;;) {
-          // Never take more than it takes to see whether this subscriber overflows.
-          const batch = await follower.nextBatch(Math.max(1, this._maxQueued - this.queued + 1));
+          let max: number;
+          if (first || follower.taskEnded) {
+            // The rest of the stream waits in the backend's history: read only what the queue
+            // has room for, when it has room for a good part of it.
+            await this._room();
+            if (this._state !== PUMPING) {
+              follower.close();
+              return;
+            }
+            max = this._maxQueued - this.queued;
+          } else {
+            // The task runs: never take more than it takes to see whether this subscriber
+            // overflows.
+            max = Math.max(1, this._maxQueued - this.queued + 1);
+          }
+          first = false;
+          const batch = await follower.nextBatch(max);
           if (batch === null) break;
           for (const event of batch) {
             if (!this._offer(event)) {
@@ -224,6 +247,29 @@ export class Subscriber implements AsyncIterableIterator<TaskEvent> {
     }
   }
 
+  /**
+   * Resolve once the queue has room for half of `maxQueued` (at once when it has), or the
+   * subscriber stops pumping: history is read in pages of at least that many events.
+   */
+  private _room(): Promise<void> {
+    if (this._hasRoom() || this._state !== PUMPING) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this._roomWaiter = resolve;
+    });
+  }
+
+  private _hasRoom(): boolean {
+    return this.queued * 2 <= this._maxQueued;
+  }
+
+  /** Let a pump waiting for room go on (the client took events, or the subscriber stopped). */
+  private _wakePump(): void {
+    const waiter = this._roomWaiter;
+    if (waiter === undefined) return;
+    this._roomWaiter = undefined;
+    waiter();
+  }
+
   /** Take one event from the backend; false once the pump must stop. */
   private _offer(event: TaskEvent): boolean {
     if (this._state !== PUMPING) return false;
@@ -258,6 +304,7 @@ export class Subscriber implements AsyncIterableIterator<TaskEvent> {
   private _final(event: TaskEvent): void {
     this._state = FINAL;
     this._stop = undefined;
+    this._wakePump();
     this._removeAbortListener();
     this._push(event);
     this._host.subscriberEnded(this);
@@ -267,6 +314,7 @@ export class Subscriber implements AsyncIterableIterator<TaskEvent> {
   private _end(): void {
     this._state = FINAL;
     this._stop = undefined;
+    this._wakePump();
     this._removeAbortListener();
     const waiting = this._waiting;
     this._waiting = undefined;
@@ -295,6 +343,7 @@ export class Subscriber implements AsyncIterableIterator<TaskEvent> {
         this._head = 0;
       }
     }
+    if (this._roomWaiter !== undefined && this._hasRoom()) this._wakePump();
     return { value: event, done: false };
   }
 
@@ -316,6 +365,7 @@ export class Subscriber implements AsyncIterableIterator<TaskEvent> {
     const wasLive = this._state === PUMPING;
     this._state = CLOSED;
     this._stopPump();
+    this._wakePump();
     this._removeAbortListener();
     this._queue = [];
     this._head = 0;

@@ -1,67 +1,78 @@
-// `events(id)` on the Postgres backend: replay a task's stored events after a seq, then wait for
-// more. Whatever process records events sends a NOTIFY `e<ids>`; the followers of those ids in
-// this process wake and read what is new. A poll (every `pollInterval`) covers a missed NOTIFY,
-// and connection failures are retried with backoff, so a follower survives a database restart.
+// `events(id)` on the Postgres backend, and the coordinator's batch followers: replay a task's
+// stored events after a seq, then follow it live. Whatever process records events sends a NOTIFY
+// `e<ids>`; this process holds one live feed per followed task (task-feed.ts), which reads what
+// is new once and hands it to every follower of the task that has caught up (feed-member.ts).
+// One poll every `pollInterval` covers a missed NOTIFY: a single statement for every followed
+// task, after which only the tasks whose seq moved are read. Connection failures are retried
+// with backoff, so followers survive a database restart.
 
+import type { BatchFollower } from '../../backend/internal/batch-follow.js';
 import { followOptionKeys } from '../../backend/internal/validate-task.js';
 import type { FollowOptions, TaskEvent } from '../../backend/task-events.js';
-import { BackendShutDownError, InvalidArgumentError, UnknownTaskError } from '../../errors.js';
+import { BackendShutDownError, InvalidArgumentError } from '../../errors.js';
 import { checkOptionKeys } from '../../internal/option-keys.js';
-import { isConnectionError, type SqlDriver } from '../driver.js';
-import { readEvents } from '../sql/read-events.js';
+import type { SqlDriver } from '../driver.js';
+import { followedSeqs } from '../sql/followed-seqs.js';
 import type { SchemaNames } from '../sql/statement.js';
-
-const PAGE = 500;
-const TERMINAL: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
-const RETRY_MIN_MS = 100;
-const RETRY_MAX_MS = 5_000;
-
-interface EventRow {
-  seq: number | null;
-  type: string;
-  data: unknown;
-  time: number;
-  /** On the first row only: the job's state and last seq. */
-  job_state: string | null;
-  job_last_seq: number | null;
-}
-
-const ENDED_STATES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
+import { PAGE } from './event-page.js';
+import { FeedMember } from './feed-member.js';
+import { type FeedHost, TaskFeed } from './task-feed.js';
 
 /** The followers of this process, by task id. */
-export class EventFollowers {
-  private readonly _waiting = new Map<string, Set<() => void>>();
+export class EventFollowers implements FeedHost {
+  private readonly _feeds = new Map<string, TaskFeed>();
   private _closed = false;
+  private _pollTimer: NodeJS.Timeout | undefined = undefined;
 
   constructor(
-    private readonly _driver: SqlDriver,
-    private readonly _schema: SchemaNames,
-    private readonly _backendName: string,
+    /** @internal {@link FeedHost}. */
+    readonly driver: SqlDriver,
+    /** @internal {@link FeedHost}. */
+    readonly schema: SchemaNames,
+    /** @internal {@link FeedHost}. */
+    readonly backendName: string,
     private readonly _pollInterval: number,
   ) {}
 
   /** True when some task is being followed (a NOTIFY `e…` is worth parsing). */
   get active(): boolean {
-    return this._waiting.size > 0;
+    return this._feeds.size > 0;
   }
 
-  /** A NOTIFY named these tasks: wake their followers. */
+  /** @internal {@link FeedHost}: true once closed. */
+  get closed(): boolean {
+    return this._closed;
+  }
+
+  /** A NOTIFY named these tasks: their feeds read what is new. */
   notify(ids: readonly string[]): void {
-    for (const id of ids) {
-      const waiters = this._waiting.get(id);
-      if (waiters !== undefined) for (const wake of waiters) wake();
-    }
+    for (const id of ids) this._feeds.get(id)?.wake();
   }
 
-  /** Wake every follower (notifications may have been missed, or the backend is closing). */
+  /** Wake every feed (notifications may have been missed: the LISTEN connection came back). */
   wakeAll(): void {
-    for (const waiters of this._waiting.values()) for (const wake of waiters) wake();
+    for (const feed of this._feeds.values()) feed.wake();
   }
 
   /** Stop: every follower ends with a `BackendShutDownError` at its next step. */
   close(): void {
+    if (this._closed) return;
     this._closed = true;
-    this.wakeAll();
+    clearTimeout(this._pollTimer);
+    this._pollTimer = undefined;
+    for (const feed of [...this._feeds.values()]) feed.close();
+    this._feeds.clear();
+  }
+
+  /** A batch follower of task `id` after seq `after` (checked by the caller). */
+  member(id: string, after: number): BatchFollower {
+    if (this._closed) throw new BackendShutDownError(this.backendName);
+    let feed = this._feeds.get(id);
+    if (feed === undefined) {
+      feed = new TaskFeed(this, id);
+      this._feeds.set(id, feed);
+    }
+    return new FeedMember(feed, after);
   }
 
   /** Follow task `id`; see `TaskEventSource.events`. */
@@ -72,79 +83,69 @@ export class EventFollowers {
     if (!Number.isInteger(after) || after < 0) {
       throw new InvalidArgumentError('options.after', 'an integer ≥ 0', after);
     }
-    let last = after;
-    let backoff = 0;
-    while (true) {
-      if (signal?.aborted) return;
-      if (this._closed) throw new BackendShutDownError(this._backendName);
-      const wakeup = this._arm(id);
-      try {
-        let rows: EventRow[];
-        try {
-          rows = await this._driver.query<EventRow>(readEvents(this._schema), [id, last, PAGE]);
-          backoff = 0;
-        } catch (error) {
-          if (this._closed) throw new BackendShutDownError(this._backendName);
-          if (!isConnectionError(error)) throw error;
-          backoff = Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, backoff * 2));
-          await wait(wakeup.promise, backoff, signal);
-          continue;
-        }
-        const head = rows[0];
-        if (head === undefined) throw new UnknownTaskError(this._backendName, id);
-        // Already past the terminal event of an ended task (resumed with its last id): done.
-        if (ENDED_STATES.has(head.job_state ?? '') && (head.job_last_seq ?? 0) <= last) return;
-        let count = 0;
-        for (const row of rows) {
-          if (row.seq === null) continue;
-          count++;
-          last = row.seq;
-          yield { taskId: id, seq: row.seq, type: row.type, data: row.data, time: row.time };
-          if (TERMINAL.has(row.type)) return;
+    if (signal?.aborted) return;
+    const member = this.member(id, after);
+    const stop = (): void => member.close();
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+      for (;;) {
+        // A page at a time: the next is read only once this one has been taken.
+        const batch = await member.nextBatch(PAGE);
+        if (batch === null) return;
+        for (const event of batch) {
+          yield event;
           if (signal?.aborted) return;
         }
-        if (count === PAGE) continue;
-        await wait(wakeup.promise, this._pollInterval, signal);
-      } finally {
-        wakeup.dispose();
       }
+    } finally {
+      signal?.removeEventListener('abort', stop);
+      member.close();
     }
   }
 
-  /** Register a wake-up for `id` (before reading, so a NOTIFY in between is not missed). */
-  private _arm(id: string): { promise: Promise<void>; dispose(): void } {
-    let wake!: () => void;
-    const promise = new Promise<void>((resolve) => {
-      wake = resolve;
-    });
-    let waiters = this._waiting.get(id);
-    if (waiters === undefined) {
-      waiters = new Set();
-      this._waiting.set(id, waiters);
-    }
-    waiters.add(wake);
-    return {
-      promise,
-      dispose: () => {
-        const set = this._waiting.get(id);
-        if (set === undefined) return;
-        set.delete(wake);
-        if (set.size === 0) this._waiting.delete(id);
-      },
-    };
+  /** @internal {@link FeedHost}: poll while some feed is live. */
+  feedLive(_feed: TaskFeed): void {
+    if (this._pollTimer === undefined && !this._closed) this._schedulePoll();
   }
-}
 
-/** Resolve on `wakeup`, after `ms`, or when `signal` aborts. */
-function wait(wakeup: Promise<void>, ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    void wakeup.then(done);
-  });
+  /** @internal {@link FeedHost}. */
+  feedDone(feed: TaskFeed): void {
+    if (this._feeds.get(feed.id) === feed) this._feeds.delete(feed.id);
+    if (this._feeds.size === 0) {
+      // Nothing followed: no timer keeps the process up.
+      clearTimeout(this._pollTimer);
+      this._pollTimer = undefined;
+    }
+  }
+
+  private _schedulePoll(): void {
+    // Not unref'd: like a read in flight, a follower waiting for events keeps the process up.
+    this._pollTimer = setTimeout(() => void this._poll(), this._pollInterval);
+  }
+
+  /** One statement for every live feed; those whose task's seq moved read it. */
+  private async _poll(): Promise<void> {
+    const feeds = [...this._feeds.values()].filter((feed) => feed.live);
+    if (feeds.length === 0 || this._closed) {
+      this._pollTimer = undefined;
+      return;
+    }
+    try {
+      const rows = await this.driver.query<{ id: string; last_seq: number }>(
+        followedSeqs(this.schema),
+        [feeds.map((feed) => feed.id)],
+      );
+      const seqs = new Map(rows.map((row) => [row.id, row.last_seq]));
+      for (const feed of feeds) {
+        const seq = seqs.get(feed.id);
+        // A task gone from the table is read too: its followers learn it is unknown.
+        if (seq === undefined || seq > feed.cursor) feed.wake();
+      }
+    } catch {
+      // The database is unreachable: the next poll, or the LISTEN connection coming back
+      // (wakeAll), tries again; the feeds' own reads retry with backoff.
+    }
+    if (this._closed) return;
+    this._schedulePoll();
+  }
 }
