@@ -51,20 +51,20 @@ import { isStorableText } from '../internal/storable-text.js';
 import type { ShutdownHookRegistration } from '../lifecycle/runtime-options.js';
 import { createConsoleLogger, type Logger } from '../observe/logger.js';
 import { isConnectionError } from './driver.js';
+import { cancelTask } from './internal/cancel-task.js';
 import { type Connection, connect } from './internal/connection.js';
 import { DeferredFollower } from './internal/deferred-follower.js';
 import { close, drain } from './internal/drain.js';
 import { jobRow } from './internal/job-spec.js';
 import { listOptions, retryOptions, shutdownOptions } from './internal/read-options.js';
 import { RecordReader } from './internal/record-reader.js';
-import { serializeReason, type TaskRow, toTaskInfo } from './internal/task-row.js';
+import { stateCounts, type TaskRow, toTaskInfo } from './internal/task-row.js';
 import type { WorkerCounters } from './internal/worker.js';
 import {
   type PostgresBackendOptions,
   type ResolvedPostgresOptions,
   resolvePostgresOptions,
 } from './options.js';
-import { cancelJob } from './sql/cancel-job.js';
 import { countJobs } from './sql/count-jobs.js';
 import { listTasks } from './sql/list-tasks.js';
 import { retryJob } from './sql/retry-job.js';
@@ -233,39 +233,19 @@ export class PostgresBackend
       reason === undefined || typeof reason === 'string'
         ? CancelReason.requested(reason ?? 'task cancelled')
         : reason;
-    // The database decides who cancelled first (one conditional UPDATE), so of concurrent
-    // calls, from any processes, exactly one resolves true. A job running here then has its
-    // token cancelled with the full reason (its `cause` does not travel by NOTIFY).
-    let rows: { state: string; locked_by: string | null; attempts: number }[];
-    const settled = connection.worker?.cancelling(id, full);
-    try {
-      rows = await this._query(connection, 'cancel the task', () =>
-        connection.driver.query(cancelJob(this._schema), [
-          id,
-          JSON.stringify(serializeReason(full)),
-          this._schema.channel,
-        ]),
-      );
-    } catch (error) {
-      // The database is down: a job running here is still cancelled, and its end is written
-      // once the database is back. Any other failure is not a cancellation: it is thrown.
-      if (
-        error instanceof DatabaseUnavailableError &&
-        connection.worker?.cancelLocal(id, undefined, full) === true
-      ) {
-        return true;
-      }
-      throw error;
-    } finally {
-      settled?.();
-    }
-    const row = rows[0];
-    if (row === undefined) return false;
-    if (row.state === 'cancelled') this._counters.cancelled++;
-    else if (row.locked_by === this.workerId) {
-      connection.worker?.cancelLocal(id, row.attempts, full);
-    }
-    return true;
+    return cancelTask(
+      {
+        schema: this._schema,
+        workerId: this.workerId,
+        query: (what, run) => this._query(connection, what, run),
+        cancelledQueued: () => {
+          this._counters.cancelled++;
+        },
+      },
+      connection,
+      id,
+      full,
+    );
   }
 
   /**
@@ -342,15 +322,7 @@ export class PostgresBackend
       'count tasks',
       () => connection.driver.query(countJobs(this._schema)),
     );
-    const counts: Record<TaskState, number> = {
-      queued: 0,
-      running: 0,
-      succeeded: 0,
-      failed: 0,
-      cancelled: 0,
-    };
-    for (const row of rows) counts[row.state] = row.count;
-    return counts;
+    return stateCounts(rows);
   }
 
   /** Whether the database and the LISTEN connection work (for a readiness probe). */

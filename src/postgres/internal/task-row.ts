@@ -104,3 +104,18 @@ export function jsonText(value: unknown): string {
     return 'null';
   }
 }
+
+/** The count of jobs in each state, from `count_jobs` rows (a state with none counts 0). */
+export function stateCounts(
+  rows: ReadonlyArray<{ state: TaskState; count: number }>,
+): Record<TaskState, number> {
+  const counts: Record<TaskState, number> = {
+    queued: 0,
+    running: 0,
+    succeeded: 0,
+    failed: 0,
+    cancelled: 0,
+  };
+  for (const row of rows) counts[row.state] = row.count;
+  return counts;
+}
