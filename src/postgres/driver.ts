@@ -70,6 +70,18 @@ export interface SqlDriver extends SqlQueryable {
   close(): Promise<void>;
 }
 
+/**
+ * SQLSTATEs of a statement rolled back because it conflicted with another one (serialization
+ * failure, deadlock, lock not available): nothing was written, and running it again may work.
+ */
+const CONFLICT_SQLSTATES = new Set(['40001', '40P01', '55P03']);
+
+/** True when `error` is a conflict with a concurrent statement (see {@link CONFLICT_SQLSTATES}). */
+export function isConflictError(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null && (error as { code?: unknown }).code;
+  return typeof code === 'string' && CONFLICT_SQLSTATES.has(code);
+}
+
 /** PostgreSQL error codes (SQLSTATE classes) that mean the connection, not the query, failed. */
 const CONNECTION_SQLSTATES = /^(08|57P0[1-3]|53300|3D000)/;
 const CONNECTION_ERRNOS = new Set([

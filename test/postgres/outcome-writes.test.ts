@@ -2,7 +2,8 @@
 // events; while it cannot commit, its worker keeps renewing the job's lease, so no sweep hands
 // it to another worker and it runs once; and an outcome refused because the lease was lost
 // anyway is counted in `stats().leasesLost` and logged at warn with the job's id, never dropped
-// silently.
+// silently; a write rolled back by a conflict with another statement (a deadlock) is written
+// again, not dropped.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -11,15 +12,20 @@ import { type Engine, engines } from './engines.js';
 import { ended, makeBackend } from './helpers.js';
 
 /**
- * Make every write that ends a job as succeeded fail as a lost connection would (SQLSTATE
- * 08006), so the worker keeps it and retries. Returns the function that lets writes through.
+ * Make every write that ends a job as succeeded fail with `sqlstate` (by default as a lost
+ * connection would, 08006), so the worker keeps it and retries. Returns the function that lets
+ * writes through.
  */
-async function holdSuccesses(engine: Engine, schema: string): Promise<() => Promise<void>> {
+async function holdSuccesses(
+  engine: Engine,
+  schema: string,
+  sqlstate = '08006',
+): Promise<() => Promise<void>> {
   await engine.query(`CREATE FUNCTION "${schema}".hold_successes() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
       IF NEW.state = 'succeeded' THEN
-        RAISE EXCEPTION 'held by the test' USING ERRCODE = '08006';
+        RAISE EXCEPTION 'held by the test' USING ERRCODE = '${sqlstate}';
       END IF;
       RETURN NEW;
     END $$`);
@@ -102,6 +108,33 @@ for (const engine of await engines()) {
       assert.equal(runs, 1);
       assert.equal(worker.stats().leasesLost, 0);
       assert.equal(worker.stats().succeeded + other.stats().succeeded, 1);
+    });
+
+    test('an outcome write rolled back by a deadlock is written again, not dropped', async () => {
+      const schema = engine.newSchema();
+      const { logger, entries } = captureLogger();
+      // A long lease: were the write dropped, the job would wait for it, and the test time out.
+      const worker = makeBackend(engine, { schema, leaseTimeout: 60_000, logger });
+      let runs = 0;
+      worker.register('t', () => {
+        runs++;
+        return 'done';
+      });
+      await worker.start();
+      const release = await holdSuccesses(engine, schema, '40P01');
+      const { id } = await worker.submit({ type: 't', payload: null });
+      await waitFor(() => entries.some((entry) => /conflicted/.test(entry.msg ?? '')), {
+        timeout: 10_000,
+        what: 'the conflicted write to be logged',
+      });
+      await release();
+      const info = await ended(worker, id);
+      assert.deepEqual([info.state, info.result, runs], ['succeeded', 'done', 1]);
+      assert.equal(
+        entries.filter((entry) => entry.level === 'error').length,
+        0,
+        'nothing was dropped',
+      );
     });
 
     test('an outcome refused because the lease was lost is counted and logged with the job id', async () => {

@@ -7,7 +7,7 @@
 // delay a renewal, or a live worker would lose its own leases.
 
 import { CancelReason } from '../../cancel/cancel-reason.js';
-import { isConnectionError } from '../driver.js';
+import { isConflictError, isConnectionError } from '../driver.js';
 import { deleteFinished } from '../sql/delete-finished.js';
 import { reclaimExpired } from '../sql/reclaim-expired.js';
 import { renewLeases } from '../sql/renew-leases.js';
@@ -175,7 +175,7 @@ export class LeaseKeeper {
   private _log(error: unknown, what: string): void {
     // After stop() the pool is being closed under a query still in flight: not a failure.
     if (this._stopped) return;
-    this._ctx.logger[isConnectionError(error) ? 'warn' : 'error'](
+    this._ctx.logger[isConnectionError(error) || isConflictError(error) ? 'warn' : 'error'](
       { err: error, backend: this._ctx.options.name },
       `postgres: ${what}`,
     );

@@ -10,7 +10,7 @@
 // whose reply was lost is simply written again.
 
 import type { Logger } from '../../observe/logger.js';
-import { isConnectionError, type SqlDriver } from '../driver.js';
+import { isConflictError, isConnectionError, type SqlDriver } from '../driver.js';
 import { type CompletionValues, completeJobs } from '../sql/complete-jobs.js';
 import { insertEvents } from '../sql/insert-events.js';
 import type { SchemaNames } from '../sql/statement.js';
@@ -303,9 +303,10 @@ export class WriteBuffer {
   }
 
   /**
-   * Write `batch` with `write`. A connection failure puts it back at the head of `queue` (false:
-   * retry later). Any other failure is a bad row: the rows are written one by one and only the
-   * bad ones are dropped, loudly (their leases expire and the jobs run again).
+   * Write `batch` with `write`. A connection failure, or a conflict with a concurrent statement
+   * (rolled back whole), puts it back at the head of `queue` (false: retry later). Any other
+   * failure is a bad row: the rows are written one by one and only the bad ones are dropped,
+   * loudly (their leases expire and the jobs run again).
    */
   private async _write<T>(
     batch: T[],
@@ -319,6 +320,7 @@ export class WriteBuffer {
       return true;
     } catch (error) {
       if (isConnectionError(error)) return this._failed(error, batch, queue, what);
+      if (isConflictError(error)) return this._conflicted(error, batch, queue, what);
       if (batch.length === 1) {
         this._dropBad(error, batch[0] as T, what);
         return true;
@@ -330,6 +332,7 @@ export class WriteBuffer {
         await write(one);
       } catch (error) {
         if (isConnectionError(error)) return this._failed(error, batch.slice(i), queue, what);
+        if (isConflictError(error)) return this._conflicted(error, batch.slice(i), queue, what);
         this._dropBad(error, one[0] as T, what);
       }
     }
@@ -354,6 +357,16 @@ export class WriteBuffer {
     this._ctx.logger.warn(
       { err: error, backend: this._ctx.name, pending: this.pending },
       `postgres: writing ${what} failed (database unavailable); retrying`,
+    );
+    return false;
+  }
+
+  /** The statement was rolled back whole: nothing of it committed, so nothing is uncertain. */
+  private _conflicted<T>(error: unknown, batch: T[], queue: T[], what: string): false {
+    this._putBack(batch, queue);
+    this._ctx.logger.warn(
+      { err: error, backend: this._ctx.name, pending: this.pending },
+      `postgres: writing ${what} conflicted with another statement; retrying`,
     );
     return false;
   }

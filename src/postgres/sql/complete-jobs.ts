@@ -5,9 +5,11 @@
 // `last_seq`, the seq the worker assigned; see sql/read-events.ts). An attempt that ended before
 // its `started` event was written carries that too (`st`, `t`).
 //
-// The rows are found by primary key (`id = ANY ($2)`) and each row's values are looked up in a
-// JSON object keyed by id: no join, so no plan can scan the whole table for a batch.
+// The rows are found by primary key (`id = ANY ($2)`) and locked in id order first (see
+// sql/lock-jobs.ts); each row's values are looked up in a JSON object keyed by id: no join, so
+// no plan can scan the whole table for a batch.
 
+import { lockJobsById } from './lock-jobs.js';
 import { recordStartColumns } from './record-start.js';
 import { defineStatement, notifyEventsFrom } from './statement.js';
 
@@ -42,7 +44,9 @@ const v = (key: string): string => `($3::jsonb -> j.id ->> '${key}')`;
 export const completeJobs = defineStatement(
   'complete_jobs',
   (s) => `
-WITH done AS (
+WITH locked AS MATERIALIZED (
+  ${lockJobsById(s, '$2::text[]', `j.locked_by = $1::text AND j.state = 'running'`)}
+), done AS (
   UPDATE ${s}.jobs j SET
     state = CASE WHEN ${v('o')} IN ('retry', 'release') THEN 'queued' ELSE ${v('o')} END,
     attempts = CASE WHEN ${v('o')} = 'release' THEN j.attempts - 1 ELSE j.attempts END,
@@ -58,8 +62,8 @@ WITH done AS (
     finished_at = CASE WHEN ${v('o')} IN ('retry', 'release') THEN NULL ELSE now() END,
     last_seq = GREATEST(j.last_seq, COALESCE(${v('s')}::int, 0), COALESCE(${v('st')}::int, 0)),
     ${recordStartColumns('($3::jsonb -> j.id)')}
-  WHERE j.id = ANY ($2::text[]) AND j.locked_by = $1::text AND j.state = 'running'
-    AND j.attempts = ${v('a')}::int
+  WHERE j.id = ANY (ARRAY(SELECT id FROM locked)) AND j.locked_by = $1::text
+    AND j.state = 'running' AND j.attempts = ${v('a')}::int
   RETURNING j.id, $3::jsonb -> j.id AS m
 ), notified AS (
   ${notifyEventsFrom(

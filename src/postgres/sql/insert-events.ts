@@ -1,9 +1,11 @@
 // Record a batch of handler events (`ctx.emit`, `ctx.progress`) and attempts' `started` events
 // with the seqs the worker assigned, only for jobs whose lease the worker still holds for that
 // attempt; idempotent, so a batch whose reply was lost can be written again. The jobs are found
-// by primary key, each one's attempt, latest seq and start looked up in a JSON object keyed by
-// id (no join with the jobs table). A `started` event is kept on the job row, not in `events`.
+// by primary key and locked in id order first (see sql/lock-jobs.ts), each one's attempt,
+// latest seq and start looked up in a JSON object keyed by id (no join with the jobs table). A
+// `started` event is kept on the job row, not in `events`.
 
+import { lockJobsById } from './lock-jobs.js';
 import { recordStartColumns } from './record-start.js';
 import { defineStatement, notifyEventsFrom } from './statement.js';
 
@@ -17,12 +19,14 @@ import { defineStatement, notifyEventsFrom } from './statement.js';
 export const insertEvents = defineStatement(
   'insert_events',
   (s) => `
-WITH owned AS (
+WITH locked AS MATERIALIZED (
+  ${lockJobsById(s, '$2::text[]', `j.locked_by = $1::text AND j.state = 'running'`)}
+), owned AS (
   UPDATE ${s}.jobs j SET
     last_seq = GREATEST(j.last_seq, ($3::jsonb -> j.id ->> 's')::int),
     ${recordStartColumns('($3::jsonb -> j.id)')}
-  WHERE j.id = ANY ($2::text[]) AND j.locked_by = $1::text AND j.state = 'running'
-    AND j.attempts = ($3::jsonb -> j.id ->> 'a')::int
+  WHERE j.id = ANY (ARRAY(SELECT id FROM locked)) AND j.locked_by = $1::text
+    AND j.state = 'running' AND j.attempts = ($3::jsonb -> j.id ->> 'a')::int
   RETURNING j.id
 ), recorded AS (
   INSERT INTO ${s}.events (task_id, seq, type, data, time)

@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { formatOne } from './report.js';
 import type { ModeResult } from './server-run.js';
 import type { SigtermResult } from './sigterm.js';
+import { formatWarnings } from './worker-logs.js';
 
 /** Every job ended, and every process exited 0 on the final SIGTERM. */
 function assertCompleteRun(result: ModeResult): void {
-  const line = formatOne(result);
+  const line = `${formatOne(result)}${formatWarnings(result.warnings)}`;
   assert.ok(result.finished, `not every job ended within the bound: ${line}`);
   assert.deepEqual(
     result.exitCodes.filter((code) => code !== 0),
@@ -20,7 +21,7 @@ function assertCompleteRun(result: ModeResult): void {
 /** No disruption: nothing lost, no job run twice, no lease lost. */
 export function assertUndisturbed(result: ModeResult): void {
   const { figures } = result;
-  const line = formatOne(result);
+  const line = `${formatOne(result)}${formatWarnings(result.warnings)}`;
   assert.equal(figures.rerunJobs, 0, `jobs run more than once with no kill: ${line}`);
   assert.equal(figures.liveLeaseLossJobs, 0, `leases lost on live workers: ${line}`);
   assert.equal(figures.lost, 0, `jobs that never succeeded: ${line}`);
@@ -42,7 +43,7 @@ export function assertDisturbedButSound(
   }: { rescueWithinLease: boolean; allowExhausted?: boolean; killsHitJobs?: boolean },
 ): void {
   const { figures } = result;
-  const line = formatOne(result);
+  const line = `${formatOne(result)}${formatWarnings(result.warnings)}`;
   assert.ok(figures.kills + figures.outages > 0, `nothing was disrupted: ${line}`);
   // Under saturated load a killed process always held jobs: a run where none was reclaimed
   // tested nothing.

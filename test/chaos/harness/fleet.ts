@@ -32,6 +32,8 @@ export interface FleetOptions {
 /** See the file comment. */
 export class Fleet {
   readonly kills: Kill[] = [];
+  /** Every member started, the killed ones too. */
+  readonly launched: WardenProcess[] = [];
   private readonly _slots: Slot[] = [];
   private _loop: Promise<void> | undefined;
   /** Why the kill schedule stopped early (a restart that never became ready). */
@@ -103,6 +105,7 @@ export class Fleet {
 
   private _launch(): Slot {
     const process = this._options.spawn();
+    this.launched.push(process);
     const ready = process
       .line(this._options.ready, this._options.readyTimeout ?? 60_000)
       .then(() => {});

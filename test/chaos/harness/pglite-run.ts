@@ -17,6 +17,7 @@ import { pollUntil, readOutcomes } from './outcomes.js';
 import { CHAOS_TASKS, ProcessGroup } from './process-group.js';
 import { keepOrRemove, makeRunLogDir, readRuns } from './run-log.js';
 import { endBound, type ModeResult, maxDowntime } from './server-run.js';
+import { warningsOf } from './worker-logs.js';
 
 /** True when the server holds no queued or running task (one page of one task tells). */
 async function nothingLeft(url: string): Promise<boolean> {
@@ -92,6 +93,7 @@ export async function runPgliteMode(mode: LoadMode): Promise<ModeResult> {
         exitCodes: exits.map((exit) => exit.code),
         maxBacklogAtKill: Number.NaN,
         maxDowntimeMs: maxDowntime(fleet),
+        warnings: warningsOf(fleet.launched),
         wallMs: Date.now() - wallStart,
       };
     } finally {

@@ -13,6 +13,7 @@ import type { LoadMode } from './modes.js';
 import { backlog, everyJobEnded, pollUntil, readOutcomes, stateCounts } from './outcomes.js';
 import { CHAOS_TASKS, ProcessGroup } from './process-group.js';
 import { keepOrRemove, makeRunLogDir, readRuns } from './run-log.js';
+import { warningsOf } from './worker-logs.js';
 
 const SCHEMA = 'chaos';
 
@@ -29,6 +30,8 @@ export interface ModeResult {
   /** The longest time from a kill to its replacement's ready line. */
   readonly maxDowntimeMs: number;
   readonly wallMs: number;
+  /** What the processes logged at warn or above, folded by message. */
+  readonly warnings: readonly string[];
 }
 
 /** How long the jobs may take to all end after the last submission. */
@@ -126,6 +129,7 @@ export async function runServerMode(mode: LoadMode): Promise<ModeResult> {
       exitCodes: exits.map((exit) => exit.code),
       maxBacklogAtKill,
       maxDowntimeMs: maxDowntime(fleet),
+      warnings: warningsOf(fleet.launched),
       wallMs: Date.now() - wallStart,
     };
   } finally {
