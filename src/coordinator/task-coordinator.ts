@@ -71,10 +71,10 @@ interface Kind {
  * `{ error, timeout, attempt }` or `cancelled` `{ reason }`, each with a gapless `seq` and a
  * `time`. `subscribe(id, { lastEventId })` replays what the backend's bounded history still
  * holds after `lastEventId`, goes live, and ends after the terminal event. Each subscriber has a
- * bounded queue: one that leaves `maxQueuedEvents` unread while the task runs is cut off with a
- * final `overflow` event (and can resubscribe from its last `seq`); a finished task's history is
- * read only as fast as the subscriber takes it. A subscriber that leaves (`break`,
- * `return()`, its signal) is dropped at once.
+ * bounded queue: one that leaves `maxQueuedEvents` of the live events unread is cut off with a
+ * final `overflow` event (and can resubscribe from its last `seq`); stored history (a finished
+ * task's, or a running one's on a durable backend) is read only as fast as the subscriber takes
+ * it. A subscriber that leaves (`break`, `return()`, its signal) is dropped at once.
  *
  * **Cancellation and shutdown.** `cancel(id, reason)` cancels the task's token; the task's
  * `finally` blocks run before `cancelled` is sent. `shutdown({ timeout })` stops every task

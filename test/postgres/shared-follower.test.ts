@@ -251,6 +251,45 @@ for (const engine of await engines()) {
       assert.equal(n, count + 2);
     });
 
+    test("a late reader of a running task's long history gets all of it, then the live events", async (t) => {
+      const { backend, coordinator } = await setUp(t);
+      const count = 20_000;
+      const gate = deferred();
+      coordinator.define('long', async (ctx) => {
+        for (let i = 1; i <= count; i++) {
+          ctx.emit('n', i);
+          if (i % 5_000 === 0) await new Promise((resolve) => setImmediate(resolve));
+        }
+        ctx.emit('stored');
+        await gate.promise;
+        for (let i = 1; i <= 50; i++) ctx.emit('live', i);
+        return count;
+      });
+      await backend.start();
+      const id = await coordinator.start('long', null);
+      // A reader that keeps up sees the whole history stored (it reads what the database holds).
+      const watcher = new Readers();
+      const watched = watcher.read(coordinator.subscribe(id, { maxQueuedEvents: 100_000 }));
+      await watcher.until(
+        () => watched.some((event) => event.type === 'stored'),
+        'history',
+        60_000,
+      );
+      let seq = 0;
+      let last = '';
+      // Twenty times the queue, read by a reader that now and then waits (as an SSE route does
+      // for its socket), while the task still runs.
+      for await (const event of coordinator.subscribe(id, { maxQueuedEvents: 1_000 })) {
+        assert.equal(event.seq, ++seq);
+        last = event.type;
+        if (event.type === 'stored') gate.resolve();
+        if (seq % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      assert.equal(last, 'completed');
+      assert.equal(seq, count + 2 + 50 + 1);
+      await watcher.ended();
+    });
+
     test("a reader that pauses in a finished task's replay keeps its place; live events cut it off", async (t) => {
       const { backend, coordinator, counter } = await setUp(t);
       coordinator.define('history', (ctx) => {

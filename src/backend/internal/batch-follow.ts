@@ -4,10 +4,11 @@
 // one promise, not one per event) and that is stopped by a plain `close()` (no AbortSignal per
 // follower). Consumers check for it and otherwise use `events()`; a backend need not offer it.
 //
-// A batch follower also says whether the task has ended (`taskEnded`): then every event still
-// to come is already in the backend's history and nothing more will be recorded, so the
-// consumer may read them at its own pace; while the task runs, events are the consumer's to
-// keep up with (the subscriber's `overflow`).
+// A batch follower also says whether what it yields next is already stored (`paced`): the task
+// has ended (nothing more will be recorded), or, on a durable backend, the follower is still
+// reading the task's stored history. Then the consumer may read at its own pace, and nothing
+// piles up; once it follows live events, they are the consumer's to keep up with (the
+// subscriber's `overflow`).
 
 import type { TaskEvent } from '../task-events.js';
 
@@ -24,11 +25,12 @@ export interface BatchFollower {
    */
   nextBatch(max: number): Promise<TaskEvent[] | null>;
   /**
-   * True once the follower has seen that the task has ended (set by a `nextBatch`): every event
-   * still to come, up to the terminal one, is already in the backend's history, so asking for
-   * them later loses nothing and lets nothing pile up.
+   * True while the events the next `nextBatch` yields are already stored for good: the follower
+   * has seen that the task ended (every event still to come, up to the terminal one, is in the
+   * backend's history), or it is replaying a durable history it has not caught up with. Asking
+   * for them later loses nothing and lets nothing pile up.
    */
-  readonly taskEnded: boolean;
+  readonly paced: boolean;
   /** Stop following now: a pending `nextBatch` resolves `null`. Idempotent. */
   close(): void;
 }

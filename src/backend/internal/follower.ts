@@ -123,8 +123,11 @@ export class Follower implements AsyncIterableIterator<TaskEvent>, BatchFollower
     }).then(() => (this._done && this._entry === undefined ? null : this.nextBatch(max)));
   }
 
-  /** @internal {@link BatchFollower}: the task had ended at the last batch read. */
-  get taskEnded(): boolean {
+  /**
+   * @internal {@link BatchFollower}: the task had ended at the last batch read. (A running
+   * task's history here is bounded and drops its oldest events: it is never read at leisure.)
+   */
+  get paced(): boolean {
     return this._taskEnded;
   }
 

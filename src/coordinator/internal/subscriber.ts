@@ -1,13 +1,14 @@
 // One subscriber of one task: a bounded queue between the backend's event stream and a client.
 // A pump reads the stream (in batches when the backend offers FOLLOW_BATCHES, else through
 // `backend.events(id, { after, signal })`) and queues the events; the client takes them with
-// `next()`. While the task runs, the pump reads as fast as the backend yields, and a client
-// that lets more than `maxQueued` events pile up is cut off: it still gets what is queued, then
-// a final `overflow` event, and the pump stops, so a slow client never holds more than
-// `maxQueued + 1` events. Once the task has ended (FOLLOW_BATCHES tells), nothing more can pile
-// up: the rest of its history is read only as fast as the client takes it (the pump asks for no
-// more than the queue has room for, once the client has taken half of it), so a client that
-// keeps up gets a finished task's whole history, however long. Every subscriber ends with
+// `next()`. While it follows live events, the pump reads as fast as the backend yields, and a
+// client that lets more than `maxQueued` events pile up is cut off: it still gets what is
+// queued, then a final `overflow` event, and the pump stops, so a slow client never holds more
+// than `maxQueued + 1` events. While what comes next is already stored (FOLLOW_BATCHES tells:
+// the task has ended, or a durable backend is replaying history the subscriber has not caught
+// up with), nothing can pile up: it is read only as fast as the client takes it (the pump asks
+// for no more than the queue has room for, once the client has taken half of it), so a client
+// that keeps up gets the whole history, however long, running task or finished. Every subscriber ends with
 // exactly one final event: the task's terminal event, `overflow`, or `shutdown` (also when the
 // backend shuts down under it).
 
@@ -173,11 +174,11 @@ export class Subscriber implements AsyncIterableIterator<TaskEvent> {
         // needs no AbortSignal.
         const follower = source[FOLLOW_BATCHES](this.taskId, this.lastSeq);
         this._stop = () => follower.close();
-        // The first batch says whether the task has ended; it is read like the history of one.
+        // The first batch says whether the task has ended; it is read like stored history.
         let first = true;
         for (;;) {
           let max: number;
-          if (first || follower.taskEnded) {
+          if (first || follower.paced) {
             // The rest of the stream waits in the backend's history: read only what the queue
             // has room for, when it has room for a good part of it.
             await this._room();
@@ -187,7 +188,7 @@ export class Subscriber implements AsyncIterableIterator<TaskEvent> {
             }
             max = this._maxQueued - this.queued;
           } else {
-            // The task runs: never take more than it takes to see whether this subscriber
+            // Live events: never take more than it takes to see whether this subscriber
             // overflows.
             max = Math.max(1, this._maxQueued - this.queued + 1);
           }

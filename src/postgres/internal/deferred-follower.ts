@@ -14,8 +14,8 @@ export class DeferredFollower implements BatchFollower {
   constructor(private readonly _open: () => Promise<BatchFollower>) {}
 
   /** @internal {@link BatchFollower}. */
-  get taskEnded(): boolean {
-    return this._follower?.taskEnded ?? false;
+  get paced(): boolean {
+    return this._follower?.paced ?? false;
   }
 
   /** @internal {@link BatchFollower}. */

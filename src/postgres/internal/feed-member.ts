@@ -48,9 +48,12 @@ export class FeedMember implements BatchFollower {
     _feed.join(this);
   }
 
-  /** @internal {@link BatchFollower}: the last history read found the task ended. */
-  get taskEnded(): boolean {
-    return this._taskEnded;
+  /**
+   * @internal {@link BatchFollower}: the last history read found the task ended, or this member
+   * is still reading stored history (not live in the feed yet, or again after falling behind).
+   */
+  get paced(): boolean {
+    return this._taskEnded || !this._live;
   }
 
   /** @internal {@link BatchFollower}. */
