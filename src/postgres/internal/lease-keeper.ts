@@ -3,14 +3,16 @@
 // written) and learn of cancellations a NOTIFY did not bring; give up the jobs whose lease it
 // could not renew in time. Every sixteenth of the lease: sweep every worker's expired leases (the
 // jobs of a crashed worker go back to the queue within a sixteenth of a lease of expiring: one
-// indexed query), and now and then delete jobs past their retention. A slow sweep must never
-// delay a renewal, or a live worker would lose its own leases.
+// indexed query), now and then delete jobs past their retention, and on an embedded database
+// (no autovacuum there) vacuum the tables. A slow sweep must never delay a renewal, or a live
+// worker would lose its own leases.
 
 import { CancelReason } from '../../cancel/cancel-reason.js';
 import { isConflictError, isConnectionError } from '../driver.js';
 import { deleteFinished } from '../sql/delete-finished.js';
 import { reclaimExpired } from '../sql/reclaim-expired.js';
 import { renewLeases } from '../sql/renew-leases.js';
+import { vacuumTables } from '../sql/vacuum-tables.js';
 import { READY, RUNNING, type RunningJob } from './running-job.js';
 import type { WorkerContext } from './worker.js';
 
@@ -28,6 +30,8 @@ export const STOPPED_RENEWING =
   'stopped renewing its lease (it crashed, hung or lost the database)';
 const RETENTION_EVERY_MS = 60_000;
 const RETENTION_BATCH = 1_000;
+/** Often enough that each vacuum has little to do (milliseconds under full load). */
+const VACUUM_EVERY_MS = 10_000;
 
 /** See the file comment. */
 export class LeaseKeeper {
@@ -37,6 +41,7 @@ export class LeaseKeeper {
   private _sweeping = false;
   private _stopped = false;
   private _lastRetention = 0;
+  private _lastVacuum = 0;
 
   constructor(
     private readonly _ctx: WorkerContext,
@@ -85,6 +90,7 @@ export class LeaseKeeper {
       await this._sweep();
       // A round in flight when the backend stops goes no further: the pool is closing.
       if (!this._stopped) await this._retention();
+      if (!this._stopped) await this._vacuum();
     } finally {
       this._sweeping = false;
     }
@@ -169,6 +175,20 @@ export class LeaseKeeper {
       ]);
     } catch (error) {
       this._log(error, 'deleting old jobs failed');
+    }
+  }
+
+  /** On PGlite (single-user PostgreSQL: no autovacuum), vacuum the tables now and then. */
+  private async _vacuum(): Promise<void> {
+    const { driver, schema } = this._ctx;
+    if (driver.kind !== 'pglite') return;
+    const now = Date.now();
+    if (now - this._lastVacuum < VACUUM_EVERY_MS) return;
+    this._lastVacuum = now;
+    try {
+      await driver.exec(vacuumTables(schema.quoted));
+    } catch (error) {
+      this._log(error, 'vacuuming the embedded database failed');
     }
   }
 
