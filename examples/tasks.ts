@@ -15,7 +15,7 @@
 //   warden submit long-running            # then: warden cancel <id>
 // (`warden` is `node --import tsx src/cli/main.ts` in a clone of this repository.)
 
-import type { TaskDefinitions } from '../src/cli/task-module.js';
+import type { TaskDefinitions } from '../src/coordinator/task-definitions.js';
 import { InvalidArgumentError, sleep, type TaskDefinition } from '../src/index.js';
 import { fetchUrl } from './tasks/fetch-url.js';
 

@@ -54,7 +54,7 @@ export {
   type CancelReasonKind,
 } from './cancel/cancel-reason.js';
 export { type CancelRegistration, CancelToken } from './cancel/cancel-token.js';
-export type { TaskDefinitions, TaskKindDefinition } from './cli/task-module.js';
+export type { TaskDefinitions, TaskKindDefinition } from './coordinator/task-definitions.js';
 export {
   type CoordinatorBackend,
   type CoordinatorShutdownOptions,

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { TaskDefinitions } from '../../src/cli/task-module.js';
+import type { TaskDefinitions } from '../../src/coordinator/task-definitions.js';
 import type { TaskDefinition } from '../../src/index.js';
 
 const typed: TaskDefinition<{ n: number }, { doubled: number }> = (ctx) => ({

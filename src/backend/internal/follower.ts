@@ -8,7 +8,8 @@ import { InvalidArgumentError, UnknownTaskError } from '../../errors.js';
 import { checkOptionKeys } from '../../internal/option-keys.js';
 import type { FollowOptions, TaskEvent } from '../task-events.js';
 import type { BatchFollower } from './batch-follow.js';
-import { EventLog, type EventWaiter, eventAfter } from './event-log.js';
+import { eventAfter } from './entry-events.js';
+import { EventLog, type EventWaiter } from './event-log.js';
 import { SUCCEEDED, type TaskEntry } from './task-entry.js';
 import { followOptionKeys } from './validate-task.js';
 

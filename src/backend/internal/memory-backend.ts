@@ -42,7 +42,7 @@ import { checkPayload } from '../validate-payload.js';
 import type { AttemptHost } from './attempt.js';
 import { type BatchFollower, type BatchSource, FOLLOW_BATCHES } from './batch-follow.js';
 import { clockNow } from './clock.js';
-import { startedEvent, terminalEvent } from './event-log.js';
+import { startedEvent, terminalEvent } from './entry-events.js';
 import { type AttemptEnd, Executor } from './executor.js';
 import { checkFollow, Follower } from './follower.js';
 import { emitEvent, type RecordLimits, recordProgress } from './record-event.js';

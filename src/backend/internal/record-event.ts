@@ -8,7 +8,8 @@ import { validateTaskType } from '../handler-registry.js';
 import { RESERVED_EVENT_TYPES, type TaskEvent } from '../task-events.js';
 import { checkPayload } from '../validate-payload.js';
 import { clockNow, epochMs } from './clock.js';
-import { EventLog, lastSeq } from './event-log.js';
+import { lastSeq } from './entry-events.js';
+import { EventLog } from './event-log.js';
 import { RUNNING, type TaskEntry } from './task-entry.js';
 
 const RESERVED: ReadonlySet<string> = new Set(RESERVED_EVENT_TYPES);

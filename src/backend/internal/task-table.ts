@@ -8,7 +8,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import { checkOptionKeys } from '../../internal/option-keys.js';
 import type { ListTasksOptions, TaskInfo, TaskState } from '../task-events.js';
 import { epochMs } from './clock.js';
-import { lastSeq, serializeError } from './event-log.js';
+import { lastSeq, serializeError } from './entry-events.js';
 import { CANCELLED, FAILED, RUNNING, SUCCEEDED, type TaskEntry } from './task-entry.js';
 import { listTasksOptionKeys } from './validate-task.js';
 

@@ -11,7 +11,7 @@ import type { TaskEvent } from '../../backend/task-events.js';
 import { BackendShutDownError, UnknownTaskError } from '../../errors.js';
 import { isConnectionError } from '../driver.js';
 import { type EventPage, PAGE, retryDelay, TERMINAL_TYPES } from './event-page.js';
-import type { TaskFeed } from './task-feed.js';
+import type { LiveMember, TaskFeed } from './task-feed.js';
 
 type Waiter = {
   readonly max: number;
@@ -20,7 +20,7 @@ type Waiter = {
 };
 
 /** @internal A {@link BatchFollower} of one task; see `TaskEventSource.events`. */
-export class FeedMember implements BatchFollower {
+export class FeedMember implements BatchFollower, LiveMember {
   /** The seq of the last event this member holds (delivered or waiting in its buffer). */
   last: number;
   /** The seq of the last event `nextBatch` resolved with. */

@@ -8,13 +8,27 @@
 // worker would lose its own leases.
 
 import { CancelReason } from '../../cancel/cancel-reason.js';
-import { isConflictError, isConnectionError } from '../driver.js';
+import type { Logger } from '../../observe/logger.js';
+import { isConflictError, isConnectionError, type SqlDriver } from '../driver.js';
+import type { ResolvedPostgresOptions } from '../options.js';
 import { deleteFinished } from '../sql/delete-finished.js';
 import { reclaimExpired } from '../sql/reclaim-expired.js';
 import { renewLeases } from '../sql/renew-leases.js';
+import type { SchemaNames } from '../sql/statement.js';
 import { vacuumTables } from '../sql/vacuum-tables.js';
 import { READY, RUNNING, type RunningJob } from './running-job.js';
-import type { WorkerContext } from './worker.js';
+
+/** What the keeper needs from its worker (a part of the worker's context). */
+export interface LeaseContext {
+  readonly driver: SqlDriver;
+  readonly schema: SchemaNames;
+  readonly workerId: string;
+  readonly logger: Logger;
+  readonly options: Pick<
+    ResolvedPostgresOptions,
+    'name' | 'leaseTimeout' | 'retention' | 'failedRetention'
+  >;
+}
 
 /** What the keeper does to a job. */
 export interface LeaseActions {
@@ -44,7 +58,7 @@ export class LeaseKeeper {
   private _lastVacuum = 0;
 
   constructor(
-    private readonly _ctx: WorkerContext,
+    private readonly _ctx: LeaseContext,
     private readonly _held: ReadonlyMap<string, RunningJob>,
     private readonly _actions: LeaseActions,
   ) {}

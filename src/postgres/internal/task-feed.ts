@@ -10,6 +10,7 @@
 // where the last one ended. A member still replaying history reads by itself, as much as its
 // consumer asks for (feed-member.ts); a member that leaves takes nothing from the others.
 
+import type { TaskEvent } from '../../backend/task-events.js';
 import { UnknownTaskError } from '../../errors.js';
 import { isConnectionError } from '../driver.js';
 import {
@@ -20,7 +21,20 @@ import {
   retryDelay,
   TERMINAL_TYPES,
 } from './event-page.js';
-import type { FeedMember } from './feed-member.js';
+
+/** What the feed asks of a member (feed-member.ts). */
+export interface LiveMember {
+  /** The seq of the last event the member holds. */
+  readonly last: number;
+  /** The feed read `events` (in order, from its cursor): take what is new. */
+  feed(events: readonly TaskEvent[]): void;
+  /** The feed has handed the member its last event. */
+  streamOver(): void;
+  /** The feed's read failed for good. */
+  fail(error: unknown): void;
+  /** The backend closed its followers. */
+  shutDown(): void;
+}
 
 /** What a feed needs from the followers of its process. */
 export interface FeedHost extends EventReader {
@@ -40,8 +54,8 @@ export class TaskFeed {
   head = 0;
   /** The next read starts after this seq (`head`, or past seqs that were never written). */
   private _cursor = 0;
-  private readonly _members = new Set<FeedMember>();
-  private readonly _live = new Set<FeedMember>();
+  private readonly _members = new Set<LiveMember>();
+  private readonly _live = new Set<LiveMember>();
   /** Something may be new since the last read began (a NOTIFY, the poll). */
   private _dirty = false;
   private _reading = false;
@@ -81,12 +95,12 @@ export class TaskFeed {
   }
 
   /** A member of this task's followers, replaying or live. */
-  join(member: FeedMember): void {
+  join(member: LiveMember): void {
     this._members.add(member);
   }
 
   /** A member has gone (closed, or its stream is over). */
-  leave(member: FeedMember): void {
+  leave(member: LiveMember): void {
     this._members.delete(member);
     this._live.delete(member);
     if (this._members.size === 0) this._stop();
@@ -96,7 +110,7 @@ export class TaskFeed {
    * Make `member` (which has every event up to `member.last`) live. False when it must read on
    * by itself first: the feed is ahead of it, or over.
    */
-  attach(member: FeedMember): boolean {
+  attach(member: LiveMember): boolean {
     if (this._ended || this.closed) return false;
     if (this._live.size === 0 && !this._reading) {
       // Nobody depends on `head`: the feed goes on from this member.
@@ -113,7 +127,7 @@ export class TaskFeed {
   }
 
   /** `member` reads history on its own again (it stopped taking what it was handed). */
-  detach(member: FeedMember): void {
+  detach(member: LiveMember): void {
     this._live.delete(member);
   }
 

@@ -6,7 +6,12 @@ import { CancelToken } from '../../cancel/cancel-token.js';
 import { RestartIntensityError } from '../../errors.js';
 import type { Logger } from '../../observe/logger.js';
 import { Scope } from '../scope.js';
-import type { ChildInfo, RestartStrategy, StopReport, SupervisorStatus } from '../supervisor.js';
+import type {
+  ChildInfo,
+  RestartStrategy,
+  StopReport,
+  SupervisorStatus,
+} from '../supervisor-types.js';
 import type { Task } from '../task.js';
 import { sleep } from '../timeouts.js';
 import { backoffDelay } from './backoff.js';

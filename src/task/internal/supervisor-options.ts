@@ -4,7 +4,12 @@ import { CancelToken } from '../../cancel/cancel-token.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { checkOptionKeys } from '../../internal/option-keys.js';
 import type { Logger } from '../../observe/logger.js';
-import type { ChildSpec, RestartStrategy, RestartType, SupervisorOptions } from '../supervisor.js';
+import type {
+  ChildSpec,
+  RestartStrategy,
+  RestartType,
+  SupervisorOptions,
+} from '../supervisor-types.js';
 import type { BackoffPolicy } from './backoff.js';
 import { validateTimeout } from './validate.js';
 

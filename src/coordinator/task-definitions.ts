@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { TaskDefinition } from '../coordinator/task-context.js';
+import type { TaskDefinition } from './task-context.js';
 
 /**
  * Any task definition, whatever its input and result types. The input is `any` on purpose: a
