@@ -315,7 +315,11 @@ for (const engine of await engines()) {
       for await (const event of paused) rest.push(event);
       assertGapless([...first, ...rest], 1, 'the paused reader, resumed');
 
-      // Live: a reader that caught up and then stops is cut off once 50 events pile up.
+      // A reader that stops while its task emits: if its follower was live in the feed, it is
+      // cut off once 50 events pile up; if it was still reading the stored history (the burst
+      // was stored before its next read), it keeps its place, as in a finished task's replay.
+      // Which of the two depends on which the database did first; both hold no more than 51
+      // events for the reader, and neither loses one.
       const gate2 = deferred();
       coordinator.define('later', async (ctx) => {
         ctx.emit('ready');
@@ -325,14 +329,20 @@ for (const engine of await engines()) {
       });
       const id2 = await coordinator.start('later', null);
       const live = coordinator.subscribe(id2, { maxQueuedEvents: 50 });
-      assert.equal((await live.next()).value?.type, 'started');
-      assert.equal((await live.next()).value?.type, 'ready');
+      const head = [(await live.next()).value, (await live.next()).value] as TaskEvent[];
+      assert.deepEqual(
+        head.map((event) => event.type),
+        ['started', 'ready'],
+      );
       gate2.resolve();
       await recordWhere(backend, id2, (info) => info.state === 'succeeded');
       const tail: TaskEvent[] = [];
       for await (const event of live) tail.push(event);
-      assert.equal(tail.at(-1)?.type, 'overflow');
-      assert.ok(tail.length <= 51, `${tail.length} events after catching up`);
+      if (tail.at(-1)?.type === 'overflow') {
+        assert.ok(tail.length <= 51, `${tail.length} events after catching up`);
+      } else {
+        assertGapless([...head, ...tail], 1, 'the reader that kept its place');
+      }
     });
   });
 }
