@@ -10,6 +10,18 @@
 export { type BackendOptions, backendDefaults } from './backend/backend-options.js';
 export { getDefaultBackend, setDefaultBackend } from './backend/default-backend.js';
 export {
+  BackendNotStartedError,
+  BackendShutDownError,
+  DatabaseUnavailableError,
+  DuplicateTaskIdError,
+  InvalidPayloadError,
+  PayloadTooLargeError,
+  QueueFullError,
+  TasksAbandonedError,
+  UnknownTaskError,
+  UnknownTaskTypeError,
+} from './backend/errors.js';
+export {
   InProcessBackend,
   type InProcessBackendOptions,
   inProcessDefaults,
@@ -54,7 +66,7 @@ export {
   type CancelReasonKind,
 } from './cancel/cancel-reason.js';
 export { type CancelRegistration, CancelToken } from './cancel/cancel-token.js';
-export type { TaskDefinitions, TaskKindDefinition } from './coordinator/task-definitions.js';
+export { CancelledError } from './cancel/cancelled-error.js';
 export {
   type CoordinatorBackend,
   type CoordinatorShutdownOptions,
@@ -72,50 +84,23 @@ export {
   type TaskRunStart,
   type UnfinishedTaskInfo,
 } from './coordinator/coordinator-options.js';
+export { CoordinatorShutDownError } from './coordinator/errors.js';
 export type { TaskContext, TaskDefinition } from './coordinator/task-context.js';
 export { TaskCoordinator } from './coordinator/task-coordinator.js';
+export type { TaskDefinitions, TaskKindDefinition } from './coordinator/task-definitions.js';
 export {
-  BackendNotStartedError,
-  BackendShutDownError,
-  BadRequestError,
-  CancelledError,
-  CoordinatorShutDownError,
   CriticalTaskError,
-  CrossSiteRequestError,
-  DatabaseUnavailableError,
-  DuplicateTaskIdError,
   type ErrorCode,
   errorCodes,
   HandleLeakedError,
-  HeadersTooLargeError,
-  HostNotAllowedError,
-  InternalServerError,
   InvalidArgumentError,
-  InvalidPayloadError,
-  LeaseLostError,
-  MethodNotAllowedError,
-  MigrationFailedError,
   NonErrorThrownError,
-  PayloadTooLargeError,
-  QueueFullError,
-  RequestTimeoutError,
-  RequestTooLargeError,
   RestartIntensityError,
-  RouteNotFoundError,
   ScopeClosedError,
-  ServerUnreachableError,
   ShutdownStartedError,
   SupervisorStoppedError,
-  TaskModuleError,
-  TasksAbandonedError,
   TimeoutError,
-  TokenRequiredError,
   toError,
-  UnauthorizedError,
-  UnknownTaskError,
-  UnknownTaskTypeError,
-  UnsupportedMediaTypeError,
-  UsageError,
   WardenError,
 } from './errors.js';
 export { getDefaultRuntime, setDefaultRuntime } from './lifecycle/default-runtime.js';

@@ -1,10 +1,14 @@
 // Keeps the error registry in step: `errorCodes` in src/errors.ts, the `## CODE — `Class``
-// headings of docs/errors.md and the classes exported from src/index.ts.
+// headings of docs/errors.md and the classes each layer declares beside its code and exports
+// from its entry point: the core (`warden`: core, cancel, backend and coordinator errors),
+// `warden/postgres`, `warden/http`, and the command line's own (src/cli/errors.ts).
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import * as warden from '../src/index.js';
+import * as cliErrors from '../src/cli/errors.js';
+import * as http from '../src/http/index.js';
+import * as core from '../src/index.js';
 import {
   CancelledError,
   CancelReason,
@@ -16,6 +20,17 @@ import {
   toError,
   WardenError,
 } from '../src/index.js';
+import * as postgres from '../src/postgres/index.js';
+
+/** Every entry point's exports, core first (a name exported twice is the same value). */
+const warden: Record<string, unknown> = { ...cliErrors, ...http, ...postgres, ...core };
+/** Where each layer's errors are exported from. */
+const ENTRY_POINTS: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
+  ['warden', core],
+  ['warden/postgres', postgres],
+  ['warden/http', http],
+  ['src/cli/errors.ts', cliErrors],
+];
 
 const CODE_PATTERN = /^WARDEN_ERR_[A-Z_]+$/;
 const HEADING = /^## (\S+) — `([A-Za-z]+)`$/;
@@ -46,25 +61,23 @@ const factories: Record<string, () => WardenError> = {
   CancelledError: () => new CancelledError(CancelReason.shutdown()),
   TimeoutError: () => new TimeoutError(250, 'Task'),
   InvalidArgumentError: () => new InvalidArgumentError('ms', 'a number', 'soon'),
-  ScopeClosedError: () => new warden.ScopeClosedError('workers'),
+  ScopeClosedError: () => new core.ScopeClosedError('workers'),
   CriticalTaskError: () => new CriticalTaskError('server', new Error('port in use')),
   NonErrorThrownError: () => new NonErrorThrownError(42),
-  HandleLeakedError: () => new warden.HandleLeakedError('poller', 'at main (app.ts:1:1)'),
-  RestartIntensityError: () =>
-    new warden.RestartIntensityError('root', 3, 5_000, new Error('crash')),
-  SupervisorStoppedError: () => new warden.SupervisorStoppedError('root'),
-  UnknownTaskTypeError: () => new warden.UnknownTaskTypeError('in-process', 'email.send'),
-  InvalidPayloadError: () => new warden.InvalidPayloadError('payload.when', 'is a Date'),
-  PayloadTooLargeError: () => new warden.PayloadTooLargeError(2_000_000, 1_048_576),
-  QueueFullError: () => new warden.QueueFullError('in-process', 10_000),
-  BackendNotStartedError: () => new warden.BackendNotStartedError('in-process'),
-  BackendShutDownError: () => new warden.BackendShutDownError('in-process'),
-  DuplicateTaskIdError: () => new warden.DuplicateTaskIdError('in-process', 'order-42'),
+  HandleLeakedError: () => new core.HandleLeakedError('poller', 'at main (app.ts:1:1)'),
+  RestartIntensityError: () => new core.RestartIntensityError('root', 3, 5_000, new Error('crash')),
+  SupervisorStoppedError: () => new core.SupervisorStoppedError('root'),
+  UnknownTaskTypeError: () => new core.UnknownTaskTypeError('in-process', 'email.send'),
+  InvalidPayloadError: () => new core.InvalidPayloadError('payload.when', 'is a Date'),
+  PayloadTooLargeError: () => new core.PayloadTooLargeError(2_000_000, 1_048_576),
+  QueueFullError: () => new core.QueueFullError('in-process', 10_000),
+  BackendNotStartedError: () => new core.BackendNotStartedError('in-process'),
+  BackendShutDownError: () => new core.BackendShutDownError('in-process'),
+  DuplicateTaskIdError: () => new core.DuplicateTaskIdError('in-process', 'order-42'),
   TasksAbandonedError: () =>
-    new warden.TasksAbandonedError('in-process', [{ id: 'order-42', type: 'email.send' }]),
-  MethodNotAllowedError: () =>
-    new warden.MethodNotAllowedError('DELETE', '/tasks', ['GET', 'POST']),
-  RequestTooLargeError: () => new warden.RequestTooLargeError(1_048_576),
+    new core.TasksAbandonedError('in-process', [{ id: 'order-42', type: 'email.send' }]),
+  MethodNotAllowedError: () => new http.MethodNotAllowedError('DELETE', '/tasks', ['GET', 'POST']),
+  RequestTooLargeError: () => new http.RequestTooLargeError(1_048_576),
 };
 
 function construct(className: string, cls: ErrorClass): WardenError {
@@ -124,16 +137,30 @@ describe('error registry', () => {
     }
   });
 
-  test('each documented class is exported from src/index.ts', () => {
+  test("each documented class is exported from its layer's entry point", () => {
     const missing = readDocEntries()
       .entries.map((entry) => entry.className)
-      .filter((className) => typeof (warden as Record<string, unknown>)[className] !== 'function');
-    assert.deepEqual(missing, [], 'documented error classes not exported from src/index.ts');
+      .filter((className) => typeof warden[className] !== 'function');
+    assert.deepEqual(missing, [], 'documented error classes no entry point exports');
+  });
+
+  test('the core entry point exports no HTTP, Postgres or command-line error', () => {
+    const elsewhere = ENTRY_POINTS.slice(1).flatMap(([, module]) =>
+      Object.entries(module)
+        .filter(
+          ([, value]) => typeof value === 'function' && value.prototype instanceof WardenError,
+        )
+        .map(([name]) => name),
+    );
+    const inCore = elsewhere.filter(
+      (name) => name in core && !['DatabaseUnavailableError'].includes(name),
+    );
+    assert.deepEqual(inCore, []);
   });
 
   test('each exported documented class is a WardenError subclass that yields its code', () => {
     for (const { code, className } of readDocEntries().entries) {
-      const cls = (warden as Record<string, unknown>)[className];
+      const cls = warden[className];
       if (typeof cls !== 'function') continue; // reported by the test above
       assert.ok(
         (cls as ErrorClass).prototype instanceof WardenError,
@@ -150,7 +177,7 @@ describe('error registry', () => {
     }
   });
 
-  test('every WardenError subclass exported from src/index.ts is documented', () => {
+  test('every WardenError subclass an entry point exports is documented', () => {
     const documented = new Set(readDocEntries().entries.map((entry) => entry.className));
     const undocumented = [...exportedErrorClasses().keys()].filter((name) => !documented.has(name));
     assert.deepEqual(undocumented, []);

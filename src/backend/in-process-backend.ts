@@ -4,9 +4,10 @@
  * @module
  */
 
-import { InvalidArgumentError, QueueFullError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import { type OptionKeys, optionKeys } from '../internal/option-keys.js';
 import { type BackendOptions, backendOptionKeys } from './backend-options.js';
+import { QueueFullError } from './errors.js';
 import { type BackendKind, MemoryBackend } from './internal/memory-backend.js';
 import { EntryQueue, type TaskEntry } from './internal/task-entry.js';
 import type { SubmitResult } from './task-backend.js';

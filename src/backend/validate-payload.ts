@@ -4,8 +4,9 @@
  * @module
  */
 
-import { InvalidArgumentError, InvalidPayloadError, PayloadTooLargeError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import { checkOptionKeys, type OptionKeys, optionKeys } from '../internal/option-keys.js';
+import { InvalidPayloadError, PayloadTooLargeError } from './errors.js';
 
 /** The default `maxPayloadBytes`: 1 MiB of UTF-8 JSON. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;

@@ -4,8 +4,9 @@
  * @module
  */
 
-import { CancelledError, InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import { CancelReason, type CancelReasonInput } from './cancel-reason.js';
+import { CancelledError } from './cancelled-error.js';
 import { cancelledErrorFor } from './cancelled-error-for.js';
 
 /** Unregisters a listener added with {@link CancelToken.onCancel}; usable with `using`. */

@@ -5,8 +5,8 @@
 // 100,000 sleepers spent more than a second building 100,000 identical errors. The cache is
 // weak, so an error lives only as long as its reason does.
 
-import { CancelledError } from '../errors.js';
 import type { CancelReason } from './cancel-reason.js';
+import { CancelledError } from './cancelled-error.js';
 
 const errors = new WeakMap<CancelReason, CancelledError>();
 

@@ -6,8 +6,8 @@
  */
 
 import { parseArgs } from 'node:util';
-import { UsageError } from '../errors.js';
 import type { FlagSpecs, ParsedArgs } from './command.js';
+import { UsageError } from './errors.js';
 
 /**
  * Parse `argv` against `flags` (plus `--help`/`-h`). `allowPositionals` caps how many

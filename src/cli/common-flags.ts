@@ -5,9 +5,9 @@
  * @module
  */
 
-import { UsageError } from '../errors.js';
 import { httpUrl, integerFlag, stringFlag, stringFlags } from './args.js';
 import type { FlagSpecs, ParsedArgs } from './command.js';
+import { UsageError } from './errors.js';
 import type { ServerAddress } from './http-client.js';
 
 /** The server the client commands talk to when neither `--url` nor `WARDEN_URL` says. */

@@ -6,10 +6,10 @@
  */
 
 import { resolve } from 'node:path';
-import { UsageError } from '../errors.js';
 import type { ConnectionOptions } from '../postgres/options.js';
 import { stringFlag } from './args.js';
 import type { FlagSpecs, ParsedArgs } from './command.js';
+import { UsageError } from './errors.js';
 
 /** The default directory of the embedded database. */
 export const DEFAULT_DATA_DIR = '.warden';

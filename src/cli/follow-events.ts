@@ -7,7 +7,7 @@
 
 import { EventSource, type FetchLike } from 'eventsource';
 import type { TaskEvent } from '../backend/task-events.js';
-import { ServerUnreachableError } from '../errors.js';
+import { ServerUnreachableError } from './errors.js';
 import { networkCause, type WardenClient } from './http-client.js';
 import { ServerResponseError } from './server-error.js';
 

@@ -6,7 +6,7 @@
  */
 
 import type { CoordinatorTaskInfo } from '../coordinator/coordinator-options.js';
-import { ServerUnreachableError } from '../errors.js';
+import { ServerUnreachableError } from './errors.js';
 import { ServerResponseError } from './server-error.js';
 
 /** How long a plain request may take before the server counts as unreachable. */

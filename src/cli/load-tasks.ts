@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TaskDefinition } from '../coordinator/task-context.js';
 import type { TaskCoordinator } from '../coordinator/task-coordinator.js';
-import { TaskModuleError } from '../errors.js';
+import { TaskModuleError } from './errors.js';
 
 /** One kind found in a module, checked. */
 export interface LoadedKind {

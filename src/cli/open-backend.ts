@@ -5,7 +5,8 @@
  * @module
  */
 
-import { DatabaseUnavailableError, TimeoutError } from '../errors.js';
+import { DatabaseUnavailableError } from '../backend/errors.js';
+import { TimeoutError } from '../errors.js';
 import type { Logger } from '../observe/logger.js';
 import { PostgresBackend, type PostgresBackendOptions } from '../postgres/index.js';
 import type { ConnectionOptions } from '../postgres/options.js';

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { UsageError, WardenError } from '../errors.js';
+import { WardenError } from '../errors.js';
+import { UsageError } from './errors.js';
 import { ServerResponseError } from './server-error.js';
 
 /** Exit code of a bad command line. */

@@ -5,10 +5,10 @@
  * @module
  */
 
-import { UsageError } from '../errors.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
 import { commands } from './commands/index.js';
+import { UsageError } from './errors.js';
 import { commandHelp, overview, shortUsage } from './help.js';
 import { Output, type TextStream } from './output.js';
 import { EXIT_USAGE, reportOf } from './report-error.js';

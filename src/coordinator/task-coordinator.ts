@@ -10,7 +10,7 @@ import type { HandlerRegistration, TaskSpec } from '../backend/task-backend.js';
 import type { TaskEvent, TaskState } from '../backend/task-events.js';
 import { CancelReason, type CancelReasonInput } from '../cancel/cancel-reason.js';
 import type { CancelToken } from '../cancel/cancel-token.js';
-import { CoordinatorShutDownError, InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import { checkOptionKeys } from '../internal/option-keys.js';
 import { getDefaultRuntime } from '../lifecycle/default-runtime.js';
 import type { ShutdownHookRegistration } from '../lifecycle/runtime-options.js';
@@ -33,6 +33,7 @@ import {
   type TaskCoordinatorOptions,
   type TaskRunObserver,
 } from './coordinator-options.js';
+import { CoordinatorShutDownError } from './errors.js';
 import {
   backendListOptions,
   checkSubscribe,
@@ -70,8 +71,7 @@ interface Kind {
  * `ctx.progress`), then exactly one terminal event: `completed` `{ result }`, `failed`
  * `{ error, timeout, attempt }` or `cancelled` `{ reason }`, each with a gapless `seq` and a
  * `time`. `subscribe(id, { lastEventId })` replays what the backend's bounded history still
- * holds after `lastEventId`, goes live, and ends after the terminal event. Each subscriber has a
- * bounded queue: one that leaves `maxQueuedEvents` of the live events unread is cut off with a
+ * holds after `lastEventId`, goes live, and ends after the terminal event. Each has a bounded queue: one that leaves `maxQueuedEvents` of the live events unread is cut off with a
  * final `overflow` event (and can resubscribe from its last `seq`); stored history (a finished
  * task's, or a running one's on a durable backend) is read only as fast as the subscriber takes
  * it. A subscriber that leaves (`break`, `return()`, its signal) is dropped at once.
@@ -84,9 +84,9 @@ interface Kind {
  * could not finish, logs what did not, and drops every reference. It is registered with the
  * {@link Runtime}, so SIGTERM does it.
  *
- * **Compared with an `EventEmitter` per task:** replay and resume by sequence number, one
- * terminal event guaranteed, backpressure that cannot exhaust memory, cancellation with a
- * reason, and the same API whether the task runs here or on another machine.
+ * **Compared with an `EventEmitter` per task:** replay and resume by seq, one terminal event
+ * guaranteed, backpressure that cannot exhaust memory, cancellation with a reason, and one API
+ * wherever the task runs.
  *
  * **Not guaranteed.** Cancellation is cooperative: a task that ignores its token runs on (it is
  * reported by the shutdown). History is bounded by the backend: a subscriber resuming from a

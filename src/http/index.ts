@@ -5,6 +5,20 @@
  * @packageDocumentation
  */
 
+export {
+  BadRequestError,
+  CrossSiteRequestError,
+  HeadersTooLargeError,
+  HostNotAllowedError,
+  InternalServerError,
+  MethodNotAllowedError,
+  RequestTimeoutError,
+  RequestTooLargeError,
+  RouteNotFoundError,
+  TokenRequiredError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+} from './errors.js';
 export { createWardenHandler, type WardenHandler } from './handler.js';
 export {
   createWardenMetrics,

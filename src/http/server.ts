@@ -12,12 +12,12 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { type AddressInfo, isIP, isIPv4, isIPv6 } from 'node:net';
-import { BadRequestError, TokenRequiredError } from '../errors.js';
 import { checkOptionKeys, type OptionKeys, optionKeys } from '../internal/option-keys.js';
 import { getDefaultRuntime } from '../lifecycle/default-runtime.js';
 import type { ShutdownHookRegistration } from '../lifecycle/runtime-options.js';
 import { createConsoleLogger } from '../observe/logger.js';
 import { validateTimeout } from '../task/internal/validate.js';
+import { BadRequestError, TokenRequiredError } from './errors.js';
 import { createWardenHandler, type WardenHandler } from './handler.js';
 import { clientErrorAnswers } from './internal/client-error.js';
 import { sendError } from './internal/error-response.js';

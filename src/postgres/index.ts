@@ -11,11 +11,8 @@
  * @module
  */
 
-export {
-  DatabaseUnavailableError,
-  LeaseLostError,
-  MigrationFailedError,
-} from '../errors.js';
+export { DatabaseUnavailableError } from '../backend/errors.js';
+export { LeaseLostError, MigrationFailedError } from './errors.js';
 export { type MigrateOptions, type MigrateResult, migrate } from './migrate.js';
 export {
   type ConnectionOptions,

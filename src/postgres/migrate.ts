@@ -7,10 +7,12 @@
  */
 
 import { readdirSync, readFileSync } from 'node:fs';
-import { DatabaseUnavailableError, InvalidArgumentError, MigrationFailedError } from '../errors.js';
+import { DatabaseUnavailableError } from '../backend/errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import { checkOptionKeys, type OptionKeys, optionKeys } from '../internal/option-keys.js';
 import { createConsoleLogger } from '../observe/logger.js';
 import { isConnectionError, type SqlDriver } from './driver.js';
+import { MigrationFailedError } from './errors.js';
 import { openDriver } from './internal/open-driver.js';
 import { type ConnectionOptions, connectionOptionKeys, validateConnection } from './options.js';
 import { SCHEMA_PATTERN, type SchemaNames, schemaNames } from './sql/statement.js';

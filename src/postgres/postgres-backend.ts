@@ -7,6 +7,13 @@
 
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import {
+  BackendNotStartedError,
+  BackendShutDownError,
+  DatabaseUnavailableError,
+  UnknownTaskError,
+  UnknownTaskTypeError,
+} from '../backend/errors.js';
 import { HandlerRegistry } from '../backend/handler-registry.js';
 import {
   type BatchFollower,
@@ -39,14 +46,7 @@ import type {
 } from '../backend/task-events.js';
 import { CancelReason, type CancelReasonInput } from '../cancel/cancel-reason.js';
 import { CancelToken } from '../cancel/cancel-token.js';
-import {
-  BackendNotStartedError,
-  BackendShutDownError,
-  DatabaseUnavailableError,
-  InvalidArgumentError,
-  UnknownTaskError,
-  UnknownTaskTypeError,
-} from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import { isStorableText } from '../internal/storable-text.js';
 import type { ShutdownHookRegistration } from '../lifecycle/runtime-options.js';
 import { createConsoleLogger, type Logger } from '../observe/logger.js';

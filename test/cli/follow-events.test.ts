@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
+import { ServerUnreachableError } from '../../src/cli/errors.js';
 import { followEvents } from '../../src/cli/follow-events.js';
 import { WardenClient } from '../../src/cli/http-client.js';
 import { ServerResponseError } from '../../src/cli/server-error.js';
-import { ServerUnreachableError, type TaskEvent } from '../../src/index.js';
+import type { TaskEvent } from '../../src/index.js';
 import { rejectionOf, within } from '../helpers.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, connection: number) => void;

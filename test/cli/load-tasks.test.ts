@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { TaskModuleError } from '../../src/cli/errors.js';
 import { defineKinds, loadTaskModules } from '../../src/cli/load-tasks.js';
-import { TaskCoordinator, TaskModuleError } from '../../src/index.js';
+import { TaskCoordinator } from '../../src/index.js';
 import { rejectionOf, silentLogger } from '../helpers.js';
 import { tempDir } from './helpers.js';
 

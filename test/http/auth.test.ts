@@ -3,8 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { startWardenServer } from '../../src/http/index.js';
-import { TokenRequiredError } from '../../src/index.js';
+import { startWardenServer, TokenRequiredError } from '../../src/http/index.js';
 import { rejectionOf, silentLogger } from '../helpers.js';
 import { errorOf, postJson, readEvents, testCoordinator, testServer } from './helpers.js';
 

@@ -4,8 +4,9 @@
 // A follower that falls behind by more than the history holds skips to the oldest kept event,
 // so followers never cost the backend more memory than the history itself.
 
-import { InvalidArgumentError, UnknownTaskError } from '../../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { checkOptionKeys } from '../../internal/option-keys.js';
+import { UnknownTaskError } from '../errors.js';
 import type { FollowOptions, TaskEvent } from '../task-events.js';
 import type { BatchFollower } from './batch-follow.js';
 import { eventAfter } from './entry-events.js';

@@ -4,19 +4,19 @@
 // starts (inline: at once; in-process: when a slot frees up).
 
 import { CancelReason, type CancelReasonInput } from '../../cancel/cancel-reason.js';
-import {
-  BackendNotStartedError,
-  BackendShutDownError,
-  DuplicateTaskIdError,
-  InvalidArgumentError,
-  UnknownTaskTypeError,
-} from '../../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { checkOptionKeys } from '../../internal/option-keys.js';
 import type { ShutdownHookRegistration } from '../../lifecycle/runtime-options.js';
 import { createConsoleLogger, type Logger } from '../../observe/logger.js';
 import { settleWithin } from '../../task/internal/settle-within.js';
 import { validateTimeout } from '../../task/internal/validate.js';
 import type { BackendOptions } from '../backend-options.js';
+import {
+  BackendNotStartedError,
+  BackendShutDownError,
+  DuplicateTaskIdError,
+  UnknownTaskTypeError,
+} from '../errors.js';
 import { HandlerRegistry, validateTaskType } from '../handler-registry.js';
 import type {
   BackendShutdownOptions,

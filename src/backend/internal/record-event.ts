@@ -2,8 +2,9 @@
 // type and the data at the call (a bad one throws InvalidArgumentError and the task goes on),
 // then append the event to the task's history and hand it to its waiting followers.
 
-import { InvalidArgumentError, InvalidPayloadError, PayloadTooLargeError } from '../../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import type { Logger } from '../../observe/logger.js';
+import { InvalidPayloadError, PayloadTooLargeError } from '../errors.js';
 import { validateTaskType } from '../handler-registry.js';
 import { RESERVED_EVENT_TYPES, type TaskEvent } from '../task-events.js';
 import { checkPayload } from '../validate-payload.js';

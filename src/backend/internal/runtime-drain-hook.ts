@@ -2,10 +2,10 @@
 // down within what is left of the phase, and fails (making the runtime's report incomplete and
 // its exit code 1) when tasks ignored their cancellation.
 
-import { TasksAbandonedError } from '../../errors.js';
 import { getDefaultRuntime } from '../../lifecycle/default-runtime.js';
 import type { Runtime } from '../../lifecycle/runtime.js';
 import type { ShutdownHookRegistration } from '../../lifecycle/runtime-options.js';
+import { TasksAbandonedError } from '../errors.js';
 import type { BackendShutdownOptions, BackendShutdownReport } from '../task-backend.js';
 
 /** What {@link registerDrainHook} needs of a backend. */

@@ -5,10 +5,10 @@
  */
 
 import type { TaskState } from '../../backend/task-events.js';
-import { UsageError } from '../../errors.js';
 import { integerFlag, stringFlag } from '../args.js';
 import type { Command } from '../command.js';
 import { clientFlags, serverAddress } from '../common-flags.js';
+import { UsageError } from '../errors.js';
 import { taskTable } from '../format.js';
 import { WardenClient } from '../http-client.js';
 

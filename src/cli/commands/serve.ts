@@ -5,12 +5,13 @@
  * @module
  */
 
-import { TokenRequiredError, UsageError } from '../../errors.js';
+import { TokenRequiredError } from '../../http/errors.js';
 import { resolveAllowedHosts } from '../../http/internal/host-check.js';
 import { integerFlag, stringFlag, stringFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { jsonFlag, runnerFlags, runnerOptions } from '../common-flags.js';
 import { chooseDatabase, databaseFlags } from '../database-flags.js';
+import { UsageError } from '../errors.js';
 import { loadTaskModules } from '../load-tasks.js';
 
 const DEFAULT_PORT = 7780;

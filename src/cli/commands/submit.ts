@@ -6,10 +6,10 @@
  */
 
 import { text } from 'node:stream/consumers';
-import { UsageError } from '../../errors.js';
 import { booleanFlag, integerFlag, requiredPositional, stringFlag } from '../args.js';
 import type { Command } from '../command.js';
 import { clientFlags, serverAddress } from '../common-flags.js';
+import { UsageError } from '../errors.js';
 import { followEvents, TERMINAL_TYPES } from '../follow-events.js';
 import { terminalSummary } from '../format.js';
 import { WardenClient } from '../http-client.js';

@@ -5,10 +5,10 @@
  * @module
  */
 
-import { UsageError } from '../../errors.js';
 import type { Command } from '../command.js';
 import { jsonFlag, runnerFlags, runnerOptions } from '../common-flags.js';
 import { chooseDatabase, databaseFlags } from '../database-flags.js';
+import { UsageError } from '../errors.js';
 import { loadTaskModules } from '../load-tasks.js';
 
 /** `warden worker`. */

@@ -12,10 +12,10 @@
 // exactly one final event: the task's terminal event, `overflow`, or `shutdown` (also when the
 // backend shuts down under it).
 
+import { BackendShutDownError } from '../../backend/errors.js';
 import { FOLLOW_BATCHES, isBatchSource } from '../../backend/internal/batch-follow.js';
 import type { TaskEvent, TaskEventSource } from '../../backend/task-events.js';
 import type { CancelToken } from '../../cancel/cancel-token.js';
-import { BackendShutDownError } from '../../errors.js';
 
 /** What a subscriber needs from its coordinator. */
 export interface SubscriberHost {

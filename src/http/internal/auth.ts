@@ -4,7 +4,7 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { UnauthorizedError } from '../../errors.js';
+import { UnauthorizedError } from '../errors.js';
 
 /** Checks requests against one token. */
 export interface TokenCheck {

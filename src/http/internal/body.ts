@@ -3,7 +3,7 @@
 // the caller answers 413 and closes the connection, so the rest of a huge upload is never read.
 
 import type { IncomingMessage } from 'node:http';
-import { BadRequestError, RequestTooLargeError, UnsupportedMediaTypeError } from '../../errors.js';
+import { BadRequestError, RequestTooLargeError, UnsupportedMediaTypeError } from '../errors.js';
 
 /** The result of {@link readJsonBody}: `present` is false when the request had no body. */
 export type JsonBody =

@@ -10,12 +10,8 @@
 
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import {
-  BadRequestError,
-  HeadersTooLargeError,
-  RequestTimeoutError,
-  type WardenError,
-} from '../../errors.js';
+import type { WardenError } from '../../errors.js';
+import { BadRequestError, HeadersTooLargeError, RequestTimeoutError } from '../errors.js';
 import { JSON_TYPE, statusOf } from './error-response.js';
 
 /** The `clientError` side of a server: which connections are mid-response, and the listener. */

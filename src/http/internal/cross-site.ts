@@ -11,7 +11,7 @@
 // so another site cannot probe which tasks exist either.
 
 import type { IncomingMessage } from 'node:http';
-import { CrossSiteRequestError } from '../../errors.js';
+import { CrossSiteRequestError } from '../errors.js';
 
 /**
  * Throw {@link CrossSiteRequestError} when `req` comes from a web page of another origin that

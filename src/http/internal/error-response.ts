@@ -2,13 +2,9 @@
 // in docs/http.md); anything else is a 500 that says nothing and is logged with its stack.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  InternalServerError,
-  MethodNotAllowedError,
-  UnauthorizedError,
-  WardenError,
-} from '../../errors.js';
+import { WardenError } from '../../errors.js';
 import type { Logger } from '../../observe/logger.js';
+import { InternalServerError, MethodNotAllowedError, UnauthorizedError } from '../errors.js';
 import { hasUnreadBody } from './body.js';
 
 /** HTTP status of each Warden error code the API answers with; any other code is a 500. */

@@ -8,7 +8,8 @@
 
 import type { IncomingMessage } from 'node:http';
 import { isIPv4, isIPv6 } from 'node:net';
-import { BadRequestError, HostNotAllowedError, InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { BadRequestError, HostNotAllowedError } from '../errors.js';
 
 /** A `Host` header (or an `allowedHosts` entry), taken apart. */
 export interface ParsedHost {

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CancelToken } from '../../cancel/cancel-token.js';
 import type { TaskCoordinator } from '../../coordinator/task-coordinator.js';
-import { BadRequestError } from '../../errors.js';
+import { BadRequestError } from '../errors.js';
 import type { WardenMetrics } from '../metrics.js';
 import type { ResolvedHandlerOptions } from '../options.js';
 import type { SseStream } from './sse-stream.js';

@@ -3,7 +3,7 @@
 // pulls events from a coordinator subscription one at a time, each after the socket has taken
 // the previous one (see sse-stream.ts for why that bounds memory).
 
-import { CoordinatorShutDownError } from '../../errors.js';
+import { CoordinatorShutDownError } from '../../coordinator/errors.js';
 import type { RouteHost, RouteRequest } from './router.js';
 import { unknownTask } from './routes-tasks.js';
 import { SseStream } from './sse-stream.js';

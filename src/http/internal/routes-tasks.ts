@@ -3,7 +3,7 @@
 // coordinator's typed errors become statuses in error-response.ts.
 
 import type { IncomingMessage } from 'node:http';
-import { UnknownTaskError } from '../../errors.js';
+import { UnknownTaskError } from '../../backend/errors.js';
 import { readJsonBody } from './body.js';
 import { sendJson } from './error-response.js';
 import type { RouteHost, RouteRequest } from './router.js';

@@ -6,8 +6,8 @@ import type { IncomingMessage } from 'node:http';
 import { MAX_TYPE_LENGTH, validateTaskType } from '../../backend/handler-registry.js';
 import { validateTaskId } from '../../backend/internal/validate-task.js';
 import type { TaskState } from '../../backend/task-events.js';
-import { BadRequestError } from '../../errors.js';
 import { MAX_TIMER_MS } from '../../task/internal/validate.js';
+import { BadRequestError } from '../errors.js';
 import type { JsonBody } from './body.js';
 
 /** Largest page of `GET /tasks`. */

@@ -3,8 +3,8 @@
 // at once, a running one is told by NOTIFY, and one running in this process has its token
 // cancelled with the full reason (its `cause` does not travel by NOTIFY).
 
+import { DatabaseUnavailableError } from '../../backend/errors.js';
 import type { CancelReason } from '../../cancel/cancel-reason.js';
-import { DatabaseUnavailableError } from '../../errors.js';
 import { cancelJob } from '../sql/cancel-job.js';
 import type { SchemaNames } from '../sql/statement.js';
 import type { Connection } from './connection.js';

@@ -2,8 +2,8 @@
 // buffer, the submitter, the event followers and, unless it is a producer only, the worker; and
 // the NOTIFY dispatch between them.
 
+import { DatabaseUnavailableError } from '../../backend/errors.js';
 import { CancelReason } from '../../cancel/cancel-reason.js';
-import { DatabaseUnavailableError } from '../../errors.js';
 import type { Logger } from '../../observe/logger.js';
 import { isConnectionError, type SqlDriver } from '../driver.js';
 import { checkMigrated, runMigrations } from '../migrate.js';

@@ -6,10 +6,11 @@
 // task, after which only the tasks whose seq moved are read. Connection failures are retried
 // with backoff, so followers survive a database restart.
 
+import { BackendShutDownError } from '../../backend/errors.js';
 import type { BatchFollower } from '../../backend/internal/batch-follow.js';
 import { followOptionKeys } from '../../backend/internal/validate-task.js';
 import type { FollowOptions, TaskEvent } from '../../backend/task-events.js';
-import { BackendShutDownError, InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { checkOptionKeys } from '../../internal/option-keys.js';
 import type { SqlDriver } from '../driver.js';
 import { followedSeqs } from '../sql/followed-seqs.js';

@@ -6,9 +6,9 @@
 // the feed hands it holds at most a page of them, then lets them go and reads history on its
 // own again from the last event it delivered (nothing is lost: the events are stored).
 
+import { BackendShutDownError, UnknownTaskError } from '../../backend/errors.js';
 import type { BatchFollower } from '../../backend/internal/batch-follow.js';
 import type { TaskEvent } from '../../backend/task-events.js';
-import { BackendShutDownError, UnknownTaskError } from '../../errors.js';
 import { isConnectionError } from '../driver.js';
 import { type EventPage, PAGE, retryDelay, TERMINAL_TYPES } from './event-page.js';
 import type { LiveMember, TaskFeed } from './task-feed.js';

@@ -1,9 +1,10 @@
 // How an ended attempt is written back: succeeded, failed for good, cancelled, retried after a
 // backoff, or released (a shutdown handed it back); and when a failure is not worth retrying.
 
+import { InvalidPayloadError } from '../../backend/errors.js';
 import type { AttemptEnd } from '../../backend/internal/executor.js';
 import type { CancelReason } from '../../cancel/cancel-reason.js';
-import { InvalidArgumentError, InvalidPayloadError } from '../../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { backoffDelay } from '../../task/internal/backoff.js';
 import type { ResolvedBackoff } from '../options.js';
 import type { OutcomeCounter, RunningJob } from './running-job.js';

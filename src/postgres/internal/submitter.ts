@@ -2,7 +2,7 @@
 // earlier inserts are in flight) go into one multi-row INSERT; a batch that hits a duplicate id
 // is retried row by row so that only the duplicate is refused. Keyed jobs are upserted one by one.
 
-import { DatabaseUnavailableError, DuplicateTaskIdError } from '../../errors.js';
+import { DatabaseUnavailableError, DuplicateTaskIdError } from '../../backend/errors.js';
 import { isConnectionError, type SqlDriver } from '../driver.js';
 import { insertJobs } from '../sql/insert-jobs.js';
 import { insertKeyedJob } from '../sql/insert-keyed-job.js';

@@ -10,8 +10,8 @@
 // where the last one ended. A member still replaying history reads by itself, as much as its
 // consumer asks for (feed-member.ts); a member that leaves takes nothing from the others.
 
+import { UnknownTaskError } from '../../backend/errors.js';
 import type { TaskEvent } from '../../backend/task-events.js';
-import { UnknownTaskError } from '../../errors.js';
 import { isConnectionError } from '../driver.js';
 import {
   type EventPage,

@@ -2,8 +2,9 @@
 // Shared by Task, withTimeout and critical tasks so the three agree on every edge.
 
 import type { CancelToken } from '../../cancel/cancel-token.js';
+import { CancelledError } from '../../cancel/cancelled-error.js';
 import { cancelledErrorFor } from '../../cancel/cancelled-error-for.js';
-import { CancelledError, TimeoutError, toError } from '../../errors.js';
+import { TimeoutError, toError } from '../../errors.js';
 
 /** True when `error` is the work reacting to cancellation rather than failing on its own. */
 export function isCancellation(error: unknown): boolean {

@@ -3,7 +3,7 @@
 // first one was stored. Two shapes: everything at once (saturated), or a steady rate.
 
 import { setTimeout as delay } from 'node:timers/promises';
-import { DuplicateTaskIdError } from '../../../src/errors.js';
+import { DuplicateTaskIdError } from '../../../src/backend/errors.js';
 import { PostgresBackend } from '../../../src/postgres/index.js';
 import { silentLogger } from '../../helpers.js';
 
