@@ -14,6 +14,17 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 /** Payloads nested deeper than this are refused (JSON parsers and `jsonb` have limits too). */
 export const MAX_PAYLOAD_DEPTH = 100;
 
+/**
+ * @internal Check a backend's `maxPayloadBytes` option (`argument` names it in the error): a
+ * whole number of bytes, at least 1. Returns it.
+ */
+export function checkMaxPayloadBytes(argument: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidArgumentError(argument, 'a whole number of bytes ≥ 1', value);
+  }
+  return value;
+}
+
 /** Options for {@link validatePayload}. */
 export interface ValidatePayloadOptions {
   /**

@@ -14,7 +14,8 @@ import { createConsoleLogger } from '../observe/logger.js';
 import { isConnectionError, type SqlDriver } from './driver.js';
 import { MigrationFailedError } from './errors.js';
 import { openDriver } from './internal/open-driver.js';
-import { type ConnectionOptions, connectionOptionKeys, validateConnection } from './options.js';
+import { validateConnection } from './internal/resolve-options.js';
+import { type ConnectionOptions, connectionOptionKeys } from './options.js';
 import { SCHEMA_PATTERN, type SchemaNames, schemaNames } from './sql/statement.js';
 
 /** One migration file. */

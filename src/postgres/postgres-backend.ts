@@ -58,13 +58,13 @@ import { close, drain } from './internal/drain.js';
 import { jobRow } from './internal/job-spec.js';
 import { listOptions, retryOptions, shutdownOptions } from './internal/read-options.js';
 import { RecordReader } from './internal/record-reader.js';
-import { stateCounts, type TaskRow, toTaskInfo } from './internal/task-row.js';
-import type { WorkerCounters } from './internal/worker.js';
 import {
-  type PostgresBackendOptions,
   type ResolvedPostgresOptions,
   resolvePostgresOptions,
-} from './options.js';
+} from './internal/resolve-options.js';
+import { stateCounts, type TaskRow, toTaskInfo } from './internal/task-row.js';
+import type { WorkerCounters } from './internal/worker.js';
+import type { PostgresBackendOptions } from './options.js';
 import { countJobs } from './sql/count-jobs.js';
 import { listTasks } from './sql/list-tasks.js';
 import { retryJob } from './sql/retry-job.js';

@@ -11,6 +11,7 @@ import { validateTimeout } from '../../task/internal/validate.js';
 import { type BackendOptions, backendDefaults } from '../backend-options.js';
 import type { BackendShutdownOptions, FailedTaskInfo, TaskSpec } from '../task-backend.js';
 import type { FollowOptions, ListTasksOptions } from '../task-events.js';
+import { checkMaxPayloadBytes } from '../validate-payload.js';
 
 // The keys of the objects every backend's methods take. None has a defaults object: their
 // defaults are the backend's own options, or fixed in the interfaces' docs.
@@ -128,9 +129,7 @@ export function resolveBackendOptions(
   if (onError !== undefined && typeof onError !== 'function') {
     throw new InvalidArgumentError('options.onError', 'a function', onError);
   }
-  if (typeof maxPayloadBytes !== 'number' || !(maxPayloadBytes >= 1)) {
-    throw new InvalidArgumentError('options.maxPayloadBytes', 'a number ≥ 1', maxPayloadBytes);
-  }
+  checkMaxPayloadBytes('options.maxPayloadBytes', maxPayloadBytes);
   validateTimeout('options.shutdownTimeout', shutdownTimeout);
   validateTimeout('options.shutdownGrace', shutdownGrace);
   if (token !== undefined && !(token instanceof CancelToken)) {

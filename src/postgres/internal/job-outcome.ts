@@ -6,7 +6,7 @@ import type { AttemptEnd } from '../../backend/internal/executor.js';
 import type { CancelReason } from '../../cancel/cancel-reason.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { backoffDelay } from '../../task/internal/backoff.js';
-import type { ResolvedBackoff } from '../options.js';
+import type { ResolvedBackoff } from './resolve-options.js';
 import type { OutcomeCounter, RunningJob } from './running-job.js';
 import { jsonText, serializeError, serializeReason } from './task-row.js';
 import type { Completion } from './write-buffer.js';

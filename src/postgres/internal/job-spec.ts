@@ -13,8 +13,8 @@ import { InvalidArgumentError } from '../../errors.js';
 import { checkOptionKeys, type OptionKeys, optionKeys } from '../../internal/option-keys.js';
 import { isStorableText } from '../../internal/storable-text.js';
 import { validateTimeout } from '../../task/internal/validate.js';
-import { integer, type ResolvedPostgresOptions } from '../options.js';
 import type { PostgresTaskSpec } from '../types.js';
+import { integer, type ResolvedPostgresOptions } from './resolve-options.js';
 
 /** A job ready to insert. */
 export interface JobRow {

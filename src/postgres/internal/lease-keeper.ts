@@ -10,12 +10,12 @@
 import { CancelReason } from '../../cancel/cancel-reason.js';
 import type { Logger } from '../../observe/logger.js';
 import { isConflictError, isConnectionError, type SqlDriver } from '../driver.js';
-import type { ResolvedPostgresOptions } from '../options.js';
 import { deleteFinished } from '../sql/delete-finished.js';
 import { reclaimExpired } from '../sql/reclaim-expired.js';
 import { renewLeases } from '../sql/renew-leases.js';
 import type { SchemaNames } from '../sql/statement.js';
 import { vacuumTables } from '../sql/vacuum-tables.js';
+import type { ResolvedPostgresOptions } from './resolve-options.js';
 import { READY, RUNNING, type RunningJob } from './running-job.js';
 
 /** What the keeper needs from its worker (a part of the worker's context). */

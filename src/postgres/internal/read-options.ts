@@ -12,8 +12,8 @@ import { InvalidArgumentError } from '../../errors.js';
 import { checkOptionKeys, type OptionKeys, optionKeys } from '../../internal/option-keys.js';
 import { isStorableText } from '../../internal/storable-text.js';
 import { validateTimeout } from '../../task/internal/validate.js';
-import { integer } from '../options.js';
 import type { RetryTaskOptions } from '../types.js';
+import { integer } from './resolve-options.js';
 
 const STATES: ReadonlySet<string> = new Set<TaskState>([
   'queued',

@@ -17,13 +17,13 @@ import { InvalidArgumentError } from '../../errors.js';
 import type { Logger } from '../../observe/logger.js';
 import { isConnectionError, type SqlDriver } from '../driver.js';
 import { LeaseLostError } from '../errors.js';
-import type { ResolvedPostgresOptions } from '../options.js';
 import { claimJobs } from '../sql/claim-jobs.js';
 import { nextRunAt } from '../sql/next-run-at.js';
 import type { SchemaNames } from '../sql/statement.js';
 import { cancelled, decideOutcome, release } from './job-outcome.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { Prefetch } from './prefetch.js';
+import type { ResolvedPostgresOptions } from './resolve-options.js';
 import {
   type ClaimedRow,
   ENDED,
