@@ -82,7 +82,7 @@ interface Registration {
   disposed: boolean;
 }
 
-function runSequence(seed: number, steps: number): void {
+function runSequence(seed: number, steps: number, sampleEvery = 1): void {
   const next = random(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
   const pairs: Pair[] = [{ real: new CancelToken(), model: new ModelToken(0) }];
@@ -153,8 +153,40 @@ function runSequence(seed: number, steps: number): void {
     } else {
       void pair.real.cancelled();
     }
-    for (const [index, { real, model }] of pairs.entries()) {
+    // Now and then every token is read; otherwise a few, so that most tokens go unread across
+    // many cancels (what a token last saw must not outlive a cancel above it).
+    const all = step % sampleEvery === 0;
+    for (let i = 0; i < (all ? pairs.length : 3); i++) {
+      const index = all ? i : Math.floor(next() * pairs.length);
+      const { real, model } = pairs[index] as Pair;
       assert.equal(real.reason, model.reason, `${where}: token ${index}'s reason`);
+    }
+  }
+}
+
+/** A chain of `depth` nested tokens, cancelled at random depths, read at random depths. */
+function runChain(seed: number, depth: number): void {
+  const next = random(seed);
+  const real: CancelToken[] = [new CancelToken()];
+  const model: ModelToken[] = [new ModelToken(0)];
+  for (let i = 1; i < depth; i++) {
+    real.push((real[i - 1] as CancelToken).child());
+    model.push((model[i - 1] as ModelToken).child());
+  }
+  for (let round = 0; round < 6; round++) {
+    const at = Math.floor(next() * depth);
+    const reason = CancelReason.requested(`round ${round} at depth ${at}`);
+    assert.equal(
+      (real[at] as CancelToken).cancel(reason),
+      (model[at] as ModelToken).cancel(reason, []),
+    );
+    for (let read = 0; read < 2_000; read++) {
+      const index = Math.floor(next() * depth);
+      assert.equal(
+        (real[index] as CancelToken).reason,
+        (model[index] as ModelToken).reason,
+        `seed ${seed}, round ${round}: depth ${index}`,
+      );
     }
   }
 }
@@ -162,5 +194,13 @@ function runSequence(seed: number, steps: number): void {
 describe('CancelToken against a model tree', () => {
   test('300 random sequences of 300 steps each behave as the eager tree does', () => {
     for (let seed = 1; seed <= 300; seed++) runSequence(seed, 300);
+  });
+
+  test('300 more, with most tokens left unread between cancels', () => {
+    for (let seed = 301; seed <= 600; seed++) runSequence(seed, 300, 50);
+  });
+
+  test('chains 100,000 deep, cancelled and read at random depths', () => {
+    for (let seed = 1; seed <= 3; seed++) runChain(seed, 100_000);
   });
 });
