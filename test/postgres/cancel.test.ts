@@ -17,8 +17,10 @@ for (const engine of await engines()) {
       backend.register('t', () => {
         ran = true;
       });
+      backend.register('probe', () => 'ran');
       await backend.start();
-      const { id } = await backend.submit({ type: 't', payload: null, runAt: Date.now() + 500 });
+      const runAt = Date.now() + 500;
+      const { id } = await backend.submit({ type: 't', payload: null, runAt });
       assert.equal(await backend.cancel(id, 'not needed'), true);
       assert.equal(await backend.cancel(id), false);
       assert.equal(await backend.cancel('unknown'), false);
@@ -33,7 +35,9 @@ for (const engine of await engines()) {
           },
         ],
       );
-      await new Promise((resolve) => setTimeout(resolve, 700));
+      // A job due after it has run: the worker has passed the cancelled job's time, not run it.
+      const probe = await backend.submit({ type: 'probe', payload: null, runAt: runAt + 100 });
+      assert.equal((await ended(backend, probe.id)).state, 'succeeded');
       assert.equal(ran, false);
       const info = await backend.getTask(id);
       assert.equal(info?.state, 'cancelled');

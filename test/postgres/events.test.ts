@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { InvalidArgumentError, UnknownTaskError } from '../../src/index.js';
-import { deferred, rejectionOf, unknownOption, within } from '../helpers.js';
+import { deferred, rejectionOf, unknownOption, waitFor, within } from '../helpers.js';
 import { engines } from './engines.js';
 import { allEvents, ended, makeBackend } from './helpers.js';
 
@@ -144,7 +144,8 @@ for (const engine of await engines()) {
           seen.push(event.type);
         }
       })();
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Once it has `started`, the follower waits for what comes next.
+      await waitFor(() => seen.length === 1, { what: 'the started event' });
       controller.abort();
       await within(following, { what: 'the follower to stop after abort' });
       assert.deepEqual(seen, ['started']);
