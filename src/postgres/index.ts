@@ -16,6 +16,8 @@ export { LeaseLostError, MigrationFailedError } from './errors.js';
 export { type MigrateOptions, type MigrateResult, migrate } from './migrate.js';
 export {
   type ConnectionOptions,
+  type PGliteInstance,
+  type PGliteTransactionLike,
   type PostgresBackendOptions,
   postgresBackendDefaults,
   type RetryBackoff,

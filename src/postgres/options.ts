@@ -5,14 +5,41 @@
  * @module
  */
 
-import type { PGliteInterface } from '@electric-sql/pglite';
-import type { PoolConfig } from 'pg';
 import type { FailedTaskInfo } from '../backend/task-backend.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../backend/validate-payload.js';
 import type { CancelToken } from '../cancel/cancel-token.js';
 import { type OptionKeys, optionKeys } from '../internal/option-keys.js';
 import type { Runtime } from '../lifecycle/runtime.js';
 import type { Logger } from '../observe/logger.js';
+
+/** The part of a PGlite transaction Warden uses. */
+export interface PGliteTransactionLike {
+  /** Run one statement with parameters. */
+  query<R = unknown>(query: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  /** Run one or more statements without parameters. */
+  exec(query: string): Promise<unknown>;
+}
+
+/**
+ * The part of a PGlite instance Warden uses: any `PGlite` of `@electric-sql/pglite` fits. Typed
+ * by shape, so that Warden's types compile whether or not the driver is installed.
+ *
+ * @example
+ * ```ts
+ * import { PGlite } from '@electric-sql/pglite';
+ * const instance: PGliteInstance = await PGlite.create();
+ * ```
+ */
+export interface PGliteInstance extends PGliteTransactionLike {
+  /** Listen on a channel; resolves with the function that stops listening. */
+  listen(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Run `callback` in a transaction. */
+  transaction<T>(callback: (tx: PGliteTransactionLike) => Promise<T>): Promise<T>;
+  /** Close the database. */
+  close(): Promise<void>;
+  /** True once closed. */
+  readonly closed: boolean;
+}
 
 /**
  * Where the database is: a PostgreSQL server (`connectionString`) or PGlite. Give one.
@@ -36,17 +63,18 @@ export interface ConnectionOptions {
    * memory. PGlite is one connection in one process: use it for a single-process service.
    * @default none (give this or `connectionString`)
    */
-  pglite?: PGliteInterface | { dataDir?: string };
+  pglite?: PGliteInstance | { dataDir?: string };
   /**
    * How many connections the `pg` pool may open (one more is used for LISTEN).
    * @default 10
    */
   poolSize?: number;
   /**
-   * More `pg.Pool` options (TLS, timeouts…), merged over the backend's own.
+   * More `pg.Pool` options (a `pg.PoolConfig`: TLS, timeouts…), merged over the backend's own.
+   * Typed as any object so that these types compile without `@types/pg`.
    * @default none
    */
-  poolConfig?: PoolConfig;
+  poolConfig?: object;
   /**
    * Where the backend logs.
    * @default createConsoleLogger()

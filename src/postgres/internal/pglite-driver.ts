@@ -6,7 +6,6 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PGliteInterface } from '@electric-sql/pglite';
 import {
   type DriverHealth,
   isConnectionError,
@@ -15,6 +14,7 @@ import {
   type SqlQueryable,
   type Statement,
 } from '../driver.js';
+import type { PGliteInstance } from '../options.js';
 
 /**
  * The settings of an embedded database Warden opens itself. PGlite's default shared buffers
@@ -24,7 +24,7 @@ export const EMBEDDED_SETTINGS: readonly string[] = ['shared_buffers=16MB', 'wal
 
 /** Use `db` (which stays open on close), or open one on `dataDir` (closed on close). */
 export async function openPgliteDriver(
-  source: PGliteInterface | { readonly dataDir?: string | undefined },
+  source: PGliteInstance | { readonly dataDir?: string | undefined },
 ): Promise<SqlDriver> {
   if (isPglite(source)) return new PgliteDriver(source, false);
   const { PGlite } = await import('@electric-sql/pglite');
@@ -61,12 +61,12 @@ await db.close();`;
 }
 
 /** True when `value` looks like a PGlite instance (rather than `{ dataDir }`). */
-export function isPglite(value: unknown): value is PGliteInterface {
+export function isPglite(value: unknown): value is PGliteInstance {
   return (
     typeof value === 'object' &&
     value !== null &&
-    typeof (value as PGliteInterface).query === 'function' &&
-    typeof (value as PGliteInterface).listen === 'function'
+    typeof (value as PGliteInstance).query === 'function' &&
+    typeof (value as PGliteInstance).listen === 'function'
   );
 }
 
@@ -77,7 +77,7 @@ class PgliteDriver implements SqlDriver {
   private _unlisten: (() => Promise<void>) | undefined = undefined;
 
   constructor(
-    private readonly _db: PGliteInterface,
+    private readonly _db: PGliteInstance,
     private readonly _owned: boolean,
   ) {
     this.exclusive = _owned;

@@ -2,7 +2,6 @@
 // every value in range, every default filled in. The options' shapes and defaults are in
 // postgres/options.ts; what is resolved here is what the backend's internals read.
 
-import type { PGliteInterface } from '@electric-sql/pglite';
 import { validateTaskType } from '../../backend/handler-registry.js';
 import type { FailedTaskInfo } from '../../backend/task-backend.js';
 import { checkMaxPayloadBytes } from '../../backend/validate-payload.js';
@@ -10,6 +9,7 @@ import { CancelToken } from '../../cancel/cancel-token.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { checkOptionKeys, type OptionKeys, optionKeys } from '../../internal/option-keys.js';
 import { Runtime } from '../../lifecycle/runtime.js';
+import type { PGliteInstance } from '../options.js';
 import {
   type ConnectionOptions,
   connectionOptionKeys,
@@ -23,7 +23,7 @@ import { isPglite } from './pglite-driver.js';
 
 // `pglite` when it is `{ dataDir }` rather than a PGlite instance.
 const pgliteOptionKeys = optionKeys(['dataDir']) satisfies OptionKeys<
-  keyof Exclude<ConnectionOptions['pglite'], PGliteInterface | undefined>
+  keyof Exclude<ConnectionOptions['pglite'], PGliteInstance | undefined>
 >;
 
 const postgresOptionKeys = optionKeys(postgresBackendDefaults, [
