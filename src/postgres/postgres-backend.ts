@@ -331,7 +331,10 @@ export class PostgresBackend
     return { status: health.database && health.listener ? 'ok' : 'degraded', ...health };
   }
 
-  /** This process's counters, a snapshot. */
+  /**
+   * This process's counters, a snapshot. An outcome is counted once its write has been
+   * answered: a moment after `getTask` (from any process) already shows it.
+   */
   stats(): PostgresBackendStats {
     const worker = this._connection?.worker;
     const c = this._counters;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { InvalidPayloadError, NonErrorThrownError, sleep } from '../../src/index.js';
-import { deferred, rejectionOf, unknownOption, within } from '../helpers.js';
+import { deferred, rejectionOf, unknownOption, waitFor, within } from '../helpers.js';
 import { engines } from './engines.js';
 import { allEvents, ended, makeBackend } from './helpers.js';
 
@@ -62,6 +62,8 @@ for (const engine of await engines()) {
           [3, 'boom 3'],
         ],
       );
+      // Counted when the write's answer comes back, a moment after the record shows it.
+      await waitFor(() => backend.stats().failed === 1, { what: 'the failure to be counted' });
       const stats = backend.stats();
       assert.deepEqual([stats.retried, stats.failed], [2, 1]);
     });

@@ -18,7 +18,7 @@ import {
   UnknownTaskTypeError,
 } from '../../src/index.js';
 import { PostgresBackend } from '../../src/postgres/index.js';
-import { deferred, rejectionOf, silentLogger, unknownOption, within } from '../helpers.js';
+import { deferred, rejectionOf, silentLogger, unknownOption, waitFor, within } from '../helpers.js';
 import { engines } from './engines.js';
 import { allEvents, ended, makeBackend } from './helpers.js';
 
@@ -289,6 +289,11 @@ for (const engine of await engines()) {
       const b = await backend.submit({ type: 'bad', payload: null });
       await ended(backend, a.id);
       await ended(backend, b.id);
+      // An outcome is counted when its write's answer comes back, a moment after the record
+      // shows it.
+      await waitFor(() => backend.stats().succeeded + backend.stats().failed === 2, {
+        what: 'both outcomes to be counted',
+      });
       const stats = backend.stats();
       assert.deepEqual(
         { ...stats },
