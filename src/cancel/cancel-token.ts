@@ -5,9 +5,10 @@
  */
 
 import { InvalidArgumentError } from '../errors.js';
-import { CancelReason, type CancelReasonInput } from './cancel-reason.js';
+import type { CancelReason, CancelReasonInput } from './cancel-reason.js';
 import { CancelledError } from './cancelled-error.js';
 import { cancelledErrorFor } from './cancelled-error-for.js';
+import { reasonFromAbort, toReason } from './reason-from.js';
 
 /** Unregisters a listener added with {@link CancelToken.onCancel}; usable with `using`. */
 export interface CancelRegistration extends Disposable {
@@ -491,20 +492,4 @@ class AdoptedSignalToken extends CancelToken {
     this._detachFromSignal();
     super.dispose();
   }
-}
-
-function toReason(input: CancelReasonInput): CancelReason {
-  if (input === undefined) return CancelReason.requested();
-  if (typeof input === 'string') return CancelReason.requested(input);
-  if (CancelReason.is(input)) return input;
-  throw new InvalidArgumentError('reason', 'a CancelReason, a string or undefined', input);
-}
-
-function reasonFromAbort(abortReason: unknown): CancelReason {
-  if (abortReason instanceof CancelledError) return abortReason.reason;
-  if (abortReason instanceof DOMException && abortReason.name === 'TimeoutError') {
-    return { kind: 'timeout', message: abortReason.message, cause: abortReason };
-  }
-  const message = abortReason instanceof Error ? abortReason.message : 'signal aborted';
-  return CancelReason.requested(message, abortReason);
 }
