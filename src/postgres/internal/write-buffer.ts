@@ -319,8 +319,8 @@ export class WriteBuffer {
       await write(batch);
       return true;
     } catch (error) {
-      if (isConnectionError(error)) return this._failed(error, batch, queue, what);
-      if (isConflictError(error)) return this._conflicted(error, batch, queue, what);
+      if (isConnectionError(error)) return this._retry(error, batch, queue, what, 'connection');
+      if (isConflictError(error)) return this._retry(error, batch, queue, what, 'conflict');
       if (batch.length === 1) {
         this._dropBad(error, batch[0] as T, what);
         return true;
@@ -331,8 +331,9 @@ export class WriteBuffer {
       try {
         await write(one);
       } catch (error) {
-        if (isConnectionError(error)) return this._failed(error, batch.slice(i), queue, what);
-        if (isConflictError(error)) return this._conflicted(error, batch.slice(i), queue, what);
+        const rest = batch.slice(i);
+        if (isConnectionError(error)) return this._retry(error, rest, queue, what, 'connection');
+        if (isConflictError(error)) return this._retry(error, rest, queue, what, 'conflict');
         this._dropBad(error, one[0] as T, what);
       }
     }
@@ -351,22 +352,26 @@ export class WriteBuffer {
     if (what === 'completions') this._ctx.completed(row as Completion, 'dropped');
   }
 
-  private _failed<T>(error: unknown, batch: T[], queue: T[], what: string): false {
+  /**
+   * Put `batch` back to be written again. A lost connection may have committed it unseen (its
+   * completions become uncertain); a conflict rolled the statement back whole.
+   */
+  private _retry<T>(
+    error: unknown,
+    batch: T[],
+    queue: T[],
+    what: string,
+    why: 'connection' | 'conflict',
+  ): false {
     this._putBack(batch, queue);
-    if (what === 'completions') for (const c of batch) this._uncertain.add(c as Completion);
+    if (why === 'connection' && what === 'completions') {
+      for (const c of batch) this._uncertain.add(c as Completion);
+    }
+    const cause =
+      why === 'connection' ? 'failed (database unavailable)' : 'conflicted with another statement';
     this._ctx.logger.warn(
       { err: error, backend: this._ctx.name, pending: this.pending },
-      `postgres: writing ${what} failed (database unavailable); retrying`,
-    );
-    return false;
-  }
-
-  /** The statement was rolled back whole: nothing of it committed, so nothing is uncertain. */
-  private _conflicted<T>(error: unknown, batch: T[], queue: T[], what: string): false {
-    this._putBack(batch, queue);
-    this._ctx.logger.warn(
-      { err: error, backend: this._ctx.name, pending: this.pending },
-      `postgres: writing ${what} conflicted with another statement; retrying`,
+      `postgres: writing ${what} ${cause}; retrying`,
     );
     return false;
   }
